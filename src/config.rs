@@ -1,0 +1,215 @@
+//! The builder and its validated options.
+
+use std::fmt;
+use std::time::Duration;
+
+use chrono::TimeDelta;
+use sqlx::Pool;
+
+use crate::dialect::sql::TableDef;
+use crate::dialect::Dialect;
+use crate::error::{Error, Result};
+use crate::ident::Ident;
+use crate::store::SqlStore;
+
+/// Default table name.
+pub const DEFAULT_TABLE_NAME: &str = "sessions";
+/// Default session lifetime when the caller gives no expiry: 24 hours.
+pub const DEFAULT_EXPIRATION: Duration = Duration::from_secs(24 * 60 * 60);
+/// Default interval between expiry sweeps: 15 minutes.
+pub const DEFAULT_CHECK_EXPIRATION_INTERVAL: Duration = Duration::from_secs(15 * 60);
+/// Default largest serialized session accepted by `set`: 4 MiB.
+pub const DEFAULT_MAX_DATA_SIZE: usize = 4 * 1024 * 1024;
+/// Default number of rows one cleanup statement deletes at most.
+pub const DEFAULT_DELETE_BATCH_SIZE: u32 = 1_000;
+
+/// The validated options of a store.
+#[derive(Clone, Debug)]
+pub(crate) struct Options {
+    pub expiration: TimeDelta,
+    pub check_expiration_interval: Duration,
+    pub disable_touch: bool,
+    pub touch_after: TimeDelta,
+    pub max_data_size: usize,
+    pub delete_batch_size: u32,
+}
+
+/// Builds a [`SqlStore`] with options other than the defaults.
+///
+/// Made by [`SqlStore::builder`]; nothing is checked until [`build`](Self::build).
+///
+/// | option | default | meaning |
+/// |---|---|---|
+/// | [`table_name`](Self::table_name) | `sessions` | the table the store owns |
+/// | [`schema_name`](Self::schema_name) | none | PostgreSQL schema / MySQL database / SQLite attached database |
+/// | [`expiration`](Self::expiration) | 24 h | lifetime of a session saved without an expiry |
+/// | [`check_expiration_interval`](Self::check_expiration_interval) | 15 min | period of the expiry reaper |
+/// | [`disable_touch`](Self::disable_touch) | `false` | make `touch` a no-op |
+/// | [`touch_after`](Self::touch_after) | 0 | skip a touch while the stored expiry is this close to the new one |
+/// | [`max_data_size`](Self::max_data_size) | 4 MiB | largest serialized session `set` accepts |
+/// | [`delete_batch_size`](Self::delete_batch_size) | 1,000 | most rows one cleanup statement deletes |
+#[must_use = "a builder does nothing until `build()`"]
+pub struct Builder<DB: Dialect> {
+    pool: Pool<DB>,
+    table_name: String,
+    schema_name: Option<String>,
+    expiration: Duration,
+    check_expiration_interval: Duration,
+    disable_touch: bool,
+    touch_after: Duration,
+    max_data_size: usize,
+    delete_batch_size: u32,
+}
+
+impl<DB: Dialect> fmt::Debug for Builder<DB> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder")
+            .field("dialect", &<DB as sqlx::Database>::NAME)
+            .field("table_name", &self.table_name)
+            .field("schema_name", &self.schema_name)
+            .field("expiration", &self.expiration)
+            .field("check_expiration_interval", &self.check_expiration_interval)
+            .field("disable_touch", &self.disable_touch)
+            .field("touch_after", &self.touch_after)
+            .field("max_data_size", &self.max_data_size)
+            .field("delete_batch_size", &self.delete_batch_size)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<DB: Dialect> Builder<DB> {
+    pub(crate) fn new(pool: Pool<DB>) -> Self {
+        Self {
+            pool,
+            table_name: DEFAULT_TABLE_NAME.to_owned(),
+            schema_name: None,
+            expiration: DEFAULT_EXPIRATION,
+            check_expiration_interval: DEFAULT_CHECK_EXPIRATION_INTERVAL,
+            disable_touch: false,
+            touch_after: Duration::ZERO,
+            max_data_size: DEFAULT_MAX_DATA_SIZE,
+            delete_batch_size: DEFAULT_DELETE_BATCH_SIZE,
+        }
+    }
+
+    /// The table to keep sessions in (default `sessions`).
+    ///
+    /// 1 to 48 ASCII letters, digits or `_`, not starting with a digit; anything else
+    /// makes [`build`](Self::build) fail with [`Error::InvalidIdentifier`]. The name is
+    /// quoted in every statement, so on PostgreSQL it is case-sensitive.
+    pub fn table_name(mut self, name: impl Into<String>) -> Self {
+        self.table_name = name.into();
+        self
+    }
+
+    /// The schema (PostgreSQL), database (MySQL) or attached database (SQLite) holding
+    /// the table; default: the connection's current one. Validated like the table name.
+    pub fn schema_name(mut self, name: impl Into<String>) -> Self {
+        self.schema_name = Some(name.into());
+        self
+    }
+
+    /// Lifetime of a session saved without an explicit expiry (default 24 h). Must be positive.
+    pub fn expiration(mut self, expiration: Duration) -> Self {
+        self.expiration = expiration;
+        self
+    }
+
+    /// How often the expiry reaper deletes expired rows (default 15 min; zero: no reaper).
+    pub fn check_expiration_interval(mut self, interval: Duration) -> Self {
+        self.check_expiration_interval = interval;
+        self
+    }
+
+    /// When `true`, [`SqlStore::touch`] writes nothing (default `false`).
+    pub fn disable_touch(mut self, disable: bool) -> Self {
+        self.disable_touch = disable;
+        self
+    }
+
+    /// Skip a touch when the stored expiry is already within this much of the new one
+    /// (default zero: every touch writes). With `expiration` 24 h and `touch_after` 1 h,
+    /// an active session is written at most about once an hour instead of on every request.
+    pub fn touch_after(mut self, window: Duration) -> Self {
+        self.touch_after = window;
+        self
+    }
+
+    /// Largest serialized session (JSON bytes) that `set` accepts (default 4 MiB);
+    /// larger data gets [`Error::DataTooLarge`] and nothing is written.
+    pub fn max_data_size(mut self, bytes: usize) -> Self {
+        self.max_data_size = bytes;
+        self
+    }
+
+    /// Most rows one cleanup statement deletes (default 1,000), so that a large backlog
+    /// of expired rows is removed in short statements that never hold long locks.
+    pub fn delete_batch_size(mut self, rows: u32) -> Self {
+        self.delete_batch_size = rows;
+        self
+    }
+
+    /// Validates the options and builds the store. No database work is done here;
+    /// call [`SqlStore::migrate`] to create the table.
+    pub fn build(self) -> Result<SqlStore<DB>> {
+        let table = Ident::new("table name", &self.table_name)?;
+        let schema = self
+            .schema_name
+            .as_deref()
+            .map(|s| Ident::new("schema name", s))
+            .transpose()?;
+        let delta = |option, d: Duration| {
+            TimeDelta::from_std(d).map_err(|_| Error::InvalidConfig {
+                option,
+                reason: "too large",
+            })
+        };
+        let expiration = delta("expiration", self.expiration)?;
+        if expiration <= TimeDelta::zero() {
+            return Err(Error::InvalidConfig {
+                option: "expiration",
+                reason: "must be positive",
+            });
+        }
+        let touch_after = delta("touch_after", self.touch_after)?;
+        if self.max_data_size == 0 {
+            return Err(Error::InvalidConfig {
+                option: "max_data_size",
+                reason: "must be positive",
+            });
+        }
+        if self.delete_batch_size == 0 {
+            return Err(Error::InvalidConfig {
+                option: "delete_batch_size",
+                reason: "must be positive",
+            });
+        }
+        let def = TableDef {
+            schema,
+            table,
+            ..TableDef::default()
+        };
+        let options = Options {
+            expiration,
+            check_expiration_interval: self.check_expiration_interval,
+            disable_touch: self.disable_touch,
+            touch_after,
+            max_data_size: self.max_data_size,
+            delete_batch_size: self.delete_batch_size,
+        };
+        Ok(SqlStore::from_parts(self.pool, def, options))
+    }
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            expiration: TimeDelta::hours(24),
+            check_expiration_interval: DEFAULT_CHECK_EXPIRATION_INTERVAL,
+            disable_touch: false,
+            touch_after: TimeDelta::zero(),
+            max_data_size: DEFAULT_MAX_DATA_SIZE,
+            delete_batch_size: DEFAULT_DELETE_BATCH_SIZE,
+        }
+    }
+}

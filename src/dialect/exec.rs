@@ -1,0 +1,163 @@
+//! Running statements: the one place where sqlx's generic bounds are written.
+
+use std::sync::Arc;
+
+use sqlx::{
+    AssertSqlSafe, ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Row as _,
+    Type,
+};
+
+/// Where a statement runs: the pool, or a connection the caller holds (a transaction).
+pub enum Exec<'a, DB: Database> {
+    /// Any connection from the pool.
+    Pool(&'a Pool<DB>),
+    /// This connection.
+    Conn(&'a mut DB::Connection),
+}
+
+/// A value bound to a statement, or read from a row.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// Text (also JSON, and timestamps on dialects that bind them as text).
+    Text(Option<String>),
+    /// A 64-bit integer (also timestamps on SQLite, as microseconds).
+    Int(Option<i64>),
+    /// A boolean.
+    Bool(Option<bool>),
+}
+
+/// How to decode one column of a result row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// As `Option<String>`.
+    Text,
+    /// As `Option<i64>`.
+    Int,
+    /// As `Option<bool>`.
+    Bool,
+}
+
+/// One decoded result row.
+pub type Row = Vec<Value>;
+
+/// `rows_affected()` is inherent on each driver's result type; this makes it generic.
+pub trait RowsAffected {
+    fn rows(&self) -> u64;
+}
+
+macro_rules! rows_affected {
+    ($($feature:literal => $ty:ty),*) => {$(
+        #[cfg(feature = $feature)]
+        impl RowsAffected for $ty {
+            fn rows(&self) -> u64 {
+                self.rows_affected()
+            }
+        }
+    )*};
+}
+rows_affected!(
+    "sqlite" => sqlx::sqlite::SqliteQueryResult,
+    "postgres" => sqlx::postgres::PgQueryResult,
+    "mysql" => sqlx::mysql::MySqlQueryResult
+);
+
+/// Binds `args` in order to `sql`.
+fn build<DB>(
+    sql: Arc<str>,
+    args: Vec<Value>,
+) -> sqlx::query::Query<'static, DB, <DB as Database>::Arguments>
+where
+    DB: Database,
+    DB::Arguments: IntoArguments<DB>,
+    Option<String>: for<'e> Encode<'e, DB> + Type<DB>,
+    Option<i64>: for<'e> Encode<'e, DB> + Type<DB>,
+    Option<bool>: for<'e> Encode<'e, DB> + Type<DB>,
+{
+    // Every statement is built by `dialect::sql` from validated, quoted identifiers;
+    // values are never spliced into SQL text.
+    let mut query = sqlx::query::<DB>(AssertSqlSafe(sql));
+    for arg in args {
+        query = match arg {
+            Value::Text(v) => query.bind(v),
+            Value::Int(v) => query.bind(v),
+            Value::Bool(v) => query.bind(v),
+        };
+    }
+    query
+}
+
+pub(crate) async fn execute<DB>(
+    ex: Exec<'_, DB>,
+    sql: Arc<str>,
+    args: Vec<Value>,
+) -> Result<u64, sqlx::Error>
+where
+    DB: Database,
+    DB::Arguments: IntoArguments<DB>,
+    DB::QueryResult: RowsAffected,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    Option<String>: for<'e> Encode<'e, DB> + Type<DB>,
+    Option<i64>: for<'e> Encode<'e, DB> + Type<DB>,
+    Option<bool>: for<'e> Encode<'e, DB> + Type<DB>,
+{
+    let query = build::<DB>(sql, args);
+    let done = match ex {
+        Exec::Pool(pool) => query.execute(pool).await?,
+        Exec::Conn(conn) => query.execute(conn).await?,
+    };
+    Ok(done.rows())
+}
+
+pub(crate) async fn fetch<DB>(
+    ex: Exec<'_, DB>,
+    sql: Arc<str>,
+    args: Vec<Value>,
+    kinds: &'static [Kind],
+) -> Result<Vec<Row>, sqlx::Error>
+where
+    DB: Database,
+    DB::Arguments: IntoArguments<DB>,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    usize: ColumnIndex<DB::Row>,
+    Option<String>: for<'e> Encode<'e, DB> + for<'r> Decode<'r, DB> + Type<DB>,
+    Option<i64>: for<'e> Encode<'e, DB> + for<'r> Decode<'r, DB> + Type<DB>,
+    Option<bool>: for<'e> Encode<'e, DB> + for<'r> Decode<'r, DB> + Type<DB>,
+{
+    let query = build::<DB>(sql, args);
+    let rows = match ex {
+        Exec::Pool(pool) => query.fetch_all(pool).await?,
+        Exec::Conn(conn) => query.fetch_all(conn).await?,
+    };
+    rows.iter()
+        .map(|row| {
+            kinds
+                .iter()
+                .enumerate()
+                .map(|(i, kind)| {
+                    Ok(match kind {
+                        Kind::Text => Value::Text(row.try_get(i)?),
+                        Kind::Int => Value::Int(row.try_get(i)?),
+                        Kind::Bool => Value::Bool(row.try_get(i)?),
+                    })
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Rows from `fetch`, read back as the types the caller asked for.
+impl Value {
+    pub(crate) fn into_text(self) -> Option<String> {
+        match self {
+            Value::Text(v) => v,
+            _ => None,
+        }
+    }
+
+    pub(crate) fn into_int(self) -> Option<i64> {
+        match self {
+            Value::Int(v) => v,
+            _ => None,
+        }
+    }
+}

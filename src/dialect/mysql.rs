@@ -1,0 +1,116 @@
+//! MySQL and MariaDB: `DATETIME(6)` holding UTC, `LONGTEXT` data, binary-collated ids.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use sqlx::{MySql, Pool};
+
+use super::exec::{self, Exec, Kind, Value};
+use super::private::Backend;
+use super::sql::{ColumnType, ParamKind, TableDef};
+
+impl super::Dialect for MySql {}
+
+/// How long `migrate` waits for another process's migration of the same table.
+const MIGRATE_LOCK_SECONDS: i64 = 60;
+
+impl Backend for MySql {
+
+    fn quote(ident: &str) -> String {
+        format!("`{}`", ident.replace('`', "``"))
+    }
+
+    fn param(_n: usize, _kind: ParamKind) -> String {
+        "?".to_owned()
+    }
+
+    fn column_type(ty: ColumnType) -> &'static str {
+        match ty {
+            // Binary collation: ids are case-sensitive secrets, `aB` and `Ab` are different.
+            ColumnType::SessionId => "VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
+            // LONGTEXT holds up to 4 GiB (TEXT stops at 64 KiB).
+            ColumnType::Json => "LONGTEXT CHARACTER SET utf8mb4",
+            // DATETIME has no time zone: the store always writes and compares UTC, so the
+            // session `time_zone` never shifts it (TIMESTAMP would be converted).
+            ColumnType::Timestamp => "DATETIME(6)",
+            ColumnType::Text => "VARCHAR(255) CHARACTER SET utf8mb4",
+            ColumnType::Integer => "BIGINT",
+            ColumnType::Boolean => "BOOLEAN",
+        }
+    }
+
+    fn time_expr(quoted_col: &str) -> String {
+        format!("TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', {quoted_col})")
+    }
+
+    fn json_expr(quoted_col: &str) -> String {
+        quoted_col.to_owned()
+    }
+
+    fn time_value(t: DateTime<Utc>) -> Value {
+        Value::Text(Some(t.format("%Y-%m-%d %H:%M:%S%.6f").to_string()))
+    }
+
+    fn upsert_clause(_quoted_key: &str, quoted_cols: &[String]) -> String {
+        // `VALUES(col)` works on MariaDB and MySQL (deprecated there since 8.0.20 in
+        // favour of a row alias, which MariaDB lacks).
+        let sets: Vec<String> = quoted_cols
+            .iter()
+            .map(|c| format!("{c} = VALUES({c})"))
+            .collect();
+        format!("ON DUPLICATE KEY UPDATE {}", sets.join(", "))
+    }
+
+    fn delete_expired_batch(def: &TableDef) -> String {
+        let t = def.qualified::<Self>();
+        let expires = Self::quote(def.expires.as_str());
+        format!("DELETE FROM {t} WHERE {expires} <= ? ORDER BY {expires} LIMIT ?")
+    }
+
+    fn create_table(def: &TableDef) -> Vec<String> {
+        // The index is declared inside CREATE TABLE: MySQL has no CREATE INDEX IF NOT EXISTS.
+        let index = format!(
+            ",\n    INDEX {} ({})",
+            Self::quote(&def.expires_index()),
+            Self::quote(def.expires.as_str())
+        );
+        let mut sql = super::sql::create_table_sql::<Self>(def, &index);
+        sql.push_str(" ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
+        vec![sql]
+    }
+
+    async fn migrate(pool: &Pool<Self>, ddl: &[Arc<str>], lock_key: i64) -> Result<(), sqlx::Error> {
+        // A named lock on one connection serializes migrations of the same table across
+        // processes; it is released even if a statement fails.
+        let mut conn = pool.acquire().await?;
+        let name = format!("sqlx_session_store:{lock_key:x}");
+        let got = exec::fetch::<Self>(
+            Exec::Conn(&mut *conn),
+            Arc::from("SELECT CAST(GET_LOCK(?, ?) AS SIGNED)"),
+            vec![Value::Text(Some(name.clone())), Value::Int(Some(MIGRATE_LOCK_SECONDS))],
+            &[Kind::Int],
+        )
+        .await?;
+        if got.first().and_then(|r| r.first()) != Some(&Value::Int(Some(1))) {
+            return Err(sqlx::Error::Protocol(
+                "timed out waiting for another migration of this table (GET_LOCK)".into(),
+            ));
+        }
+        let mut result = Ok(());
+        for stmt in ddl {
+            if let Err(e) = exec::execute::<Self>(Exec::Conn(&mut *conn), stmt.clone(), Vec::new()).await {
+                result = Err(e);
+                break;
+            }
+        }
+        exec::execute::<Self>(
+            Exec::Conn(&mut *conn),
+            Arc::from("DO RELEASE_LOCK(?)"),
+            vec![Value::Text(Some(name))],
+        )
+        .await?;
+        result
+    }
+
+    super::forward_exec!();
+}

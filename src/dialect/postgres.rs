@@ -1,0 +1,97 @@
+//! PostgreSQL: `TIMESTAMPTZ` timestamps, `JSON` data, `ON CONFLICT` upserts.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use sqlx::{Pool, Postgres};
+
+use super::exec::{self, Exec, Value};
+use super::private::Backend;
+use super::sql::{ColumnType, ParamKind, TableDef};
+
+impl super::Dialect for Postgres {}
+
+impl Backend for Postgres {
+
+    fn quote(ident: &str) -> String {
+        format!("\"{}\"", ident.replace('"', "\"\""))
+    }
+
+    fn param(n: usize, kind: ParamKind) -> String {
+        match kind {
+            ParamKind::Plain => format!("${n}"),
+            ParamKind::Json => format!("${n}::json"),
+            ParamKind::Time => format!("${n}::timestamptz"),
+        }
+    }
+
+    fn column_type(ty: ColumnType) -> &'static str {
+        match ty {
+            ColumnType::SessionId | ColumnType::Text => "TEXT",
+            ColumnType::Json => "JSON",
+            ColumnType::Timestamp => "TIMESTAMPTZ",
+            ColumnType::Integer => "BIGINT",
+            ColumnType::Boolean => "BOOLEAN",
+        }
+    }
+
+    fn time_expr(quoted_col: &str) -> String {
+        // EXTRACT returns NUMERIC (exact) since PostgreSQL 14.
+        format!("(EXTRACT(EPOCH FROM {quoted_col}) * 1000000)::int8")
+    }
+
+    fn json_expr(quoted_col: &str) -> String {
+        format!("{quoted_col}::text")
+    }
+
+    fn time_value(t: DateTime<Utc>) -> Value {
+        // RFC 3339 with an explicit `Z`: parsed the same whatever the session's TimeZone.
+        Value::Text(Some(t.to_rfc3339_opts(SecondsFormat::Micros, true)))
+    }
+
+    fn upsert_clause(quoted_key: &str, quoted_cols: &[String]) -> String {
+        super::sql::on_conflict_clause(quoted_key, quoted_cols)
+    }
+
+    fn delete_expired_batch(def: &TableDef) -> String {
+        // No DELETE ... LIMIT in PostgreSQL: pick a bounded set of keys through the expiry
+        // index; SKIP LOCKED lets concurrent reapers take disjoint batches instead of waiting.
+        let t = def.qualified::<Self>();
+        let sid = Self::quote(def.sid.as_str());
+        let expires = Self::quote(def.expires.as_str());
+        format!(
+            "DELETE FROM {t} WHERE {sid} IN (SELECT {sid} FROM {t} \
+             WHERE {expires} <= $1::timestamptz ORDER BY {expires} LIMIT $2 FOR UPDATE SKIP LOCKED)"
+        )
+    }
+
+    fn create_table(def: &TableDef) -> Vec<String> {
+        vec![
+            super::sql::create_table_sql::<Self>(def, ""),
+            format!(
+                "CREATE INDEX IF NOT EXISTS {} ON {} ({})",
+                Self::quote(&def.expires_index()),
+                def.qualified::<Self>(),
+                Self::quote(def.expires.as_str())
+            ),
+        ]
+    }
+
+    async fn migrate(pool: &Pool<Self>, ddl: &[Arc<str>], lock_key: i64) -> Result<(), sqlx::Error> {
+        // Concurrent `CREATE TABLE IF NOT EXISTS` can fail in PostgreSQL (a unique
+        // violation in the catalog), so callers queue on a transaction-scoped advisory lock.
+        let mut tx = pool.begin().await?;
+        exec::execute::<Self>(
+            Exec::Conn(&mut *tx),
+            Arc::from("SELECT pg_advisory_xact_lock($1)"),
+            vec![Value::Int(Some(lock_key))],
+        )
+        .await?;
+        for stmt in ddl {
+            exec::execute::<Self>(Exec::Conn(&mut *tx), stmt.clone(), Vec::new()).await?;
+        }
+        tx.commit().await
+    }
+
+    super::forward_exec!();
+}

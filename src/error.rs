@@ -1,0 +1,125 @@
+//! The crate's one error type.
+
+use std::fmt;
+
+/// A `Result` whose error defaults to this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in this crate.
+///
+/// Errors never carry session ids or session data, so they are safe to log.
+/// Each variant that wraps another error keeps it as its [`source`](std::error::Error::source).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A table, schema or column name was refused when the store was built.
+    ///
+    /// Names must be 1 to [`MAX_IDENTIFIER_LEN`](crate::MAX_IDENTIFIER_LEN) ASCII letters,
+    /// digits or underscores, and must not start with a digit.
+    #[error("invalid {kind} {name:?}: {reason}")]
+    InvalidIdentifier {
+        /// What the name was for (`"table name"`, `"schema name"`, ...).
+        kind: &'static str,
+        /// The refused name, as given (configuration, never session data).
+        name: String,
+        /// Why it was refused.
+        reason: &'static str,
+    },
+
+    /// A builder option is out of range.
+    #[error("invalid option `{option}`: {reason}")]
+    InvalidConfig {
+        /// The option's builder method name.
+        option: &'static str,
+        /// Why it was refused.
+        reason: &'static str,
+    },
+
+    /// A session id is empty or longer than [`MAX_SESSION_ID_LEN`](crate::MAX_SESSION_ID_LEN) bytes.
+    ///
+    /// The id itself is not included, since ids are secrets.
+    #[error("invalid session id: {reason}")]
+    InvalidSessionId {
+        /// Why it was refused.
+        reason: &'static str,
+    },
+
+    /// The serialized session is larger than the store's `max_data_size`.
+    #[error("session data is {size} bytes, over the limit of {limit} bytes")]
+    DataTooLarge {
+        /// Size of the serialized JSON, in bytes.
+        size: usize,
+        /// The configured limit, in bytes.
+        limit: usize,
+    },
+
+    /// Session data could not be serialized to JSON.
+    #[error("session data could not be serialized")]
+    Serialize(#[source] serde_json::Error),
+
+    /// A stored row could not be read back (for example its `data` is not valid JSON,
+    /// or a front end expected a JSON object). The row is left untouched.
+    #[error("stored session row is corrupt: {what}")]
+    CorruptRow {
+        /// What was wrong with the row (never its content).
+        what: &'static str,
+        /// The underlying decoding error, if any.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
+
+    /// A new session could not get a unique id after several attempts.
+    #[error("could not allocate a unique session id after {attempts} attempts")]
+    IdCollision {
+        /// How many ids were tried.
+        attempts: u32,
+    },
+
+    /// The database returned an error or could not be reached.
+    #[error("database error during {operation}")]
+    Database {
+        /// The store operation that failed (`"get"`, `"set"`, `"migrate"`, ...).
+        operation: &'static str,
+        /// The error from sqlx.
+        #[source]
+        source: sqlx::Error,
+    },
+}
+
+impl Error {
+    pub(crate) fn db(operation: &'static str) -> impl FnOnce(sqlx::Error) -> Error {
+        move |source| Error::Database { operation, source }
+    }
+
+    pub(crate) fn corrupt<E>(what: &'static str) -> impl FnOnce(E) -> Error
+    where
+        E: std::error::Error + Send + Sync + 'static,
+    {
+        move |e| Error::CorruptRow {
+            what,
+            source: Some(Box::new(e)),
+        }
+    }
+
+    /// `true` when the error came from the database or the connection to it
+    /// (as opposed to bad input or a corrupt row).
+    pub fn is_database(&self) -> bool {
+        matches!(self, Error::Database { .. })
+    }
+}
+
+/// Displays an error with its whole `source()` chain, `a: b: c`.
+#[allow(dead_code)] // used by the adapters and the reaper
+pub(crate) struct Chain<'a>(pub &'a (dyn std::error::Error + 'static));
+
+impl fmt::Display for Chain<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut next = self.0.source();
+        while let Some(e) = next {
+            write!(f, ": {e}")?;
+            next = e.source();
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,39 @@
+#![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod config;
+mod dialect;
+mod error;
+mod ident;
+mod record;
+mod store;
+
+pub mod adapters;
+
+pub use config::{
+    Builder, DEFAULT_CHECK_EXPIRATION_INTERVAL, DEFAULT_DELETE_BATCH_SIZE, DEFAULT_EXPIRATION,
+    DEFAULT_MAX_DATA_SIZE, DEFAULT_TABLE_NAME,
+};
+pub use dialect::Dialect;
+pub use error::{Error, Result};
+pub use ident::MAX_IDENTIFIER_LEN;
+pub use record::SessionRecord;
+pub use store::{SqlStore, MAX_SESSION_ID_LEN};
+
+/// The sqlx this crate is built on, so that pools and options match its version.
+pub use sqlx;
+
+/// A store on SQLite.
+#[cfg(feature = "sqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
+pub type SqliteStore = SqlStore<sqlx::Sqlite>;
+
+/// A store on PostgreSQL.
+#[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+pub type PgStore = SqlStore<sqlx::Postgres>;
+
+/// A store on MySQL or MariaDB.
+#[cfg(feature = "mysql")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mysql")))]
+pub type MySqlStore = SqlStore<sqlx::MySql>;

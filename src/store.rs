@@ -1,0 +1,421 @@
+//! `SqlStore<DB>`: the framework-neutral public API. All semantics live here.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use sqlx::Pool;
+
+use crate::config::{Builder, Options};
+use crate::dialect::exec::{Exec, Kind, Value};
+use crate::dialect::sql::{Statements, TableDef};
+use crate::dialect::Dialect;
+use crate::error::{Error, Result};
+use crate::record::SessionRecord;
+
+/// Longest session id accepted, in bytes (the MySQL key column is `VARCHAR(255)`;
+/// the limit is the same on every dialect).
+pub const MAX_SESSION_ID_LEN: usize = 255;
+
+/// A session store over an sqlx pool: one table, one row per session.
+///
+/// Cloning is cheap (an `Arc`); clones share the pool, the prepared SQL and the options.
+/// `Debug` shows the dialect, table and options, never the pool's connection options.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> sqlx_session_store::Result<()> {
+/// use sqlx_session_store::{sqlx::SqlitePool, SqliteStore};
+///
+/// let pool = SqlitePool::connect("sqlite::memory:").await.unwrap();
+/// let store = SqliteStore::new(pool);
+/// store.migrate().await?;
+///
+/// store.set("a-session-id", &serde_json::json!({ "user_id": 7 }), None).await?;
+/// let record = store.get("a-session-id").await?.expect("live session");
+/// assert_eq!(record.data["user_id"], 7);
+/// # Ok(()) }
+/// ```
+pub struct SqlStore<DB: Dialect> {
+    inner: Arc<Inner<DB>>,
+}
+
+struct Inner<DB: Dialect> {
+    pool: Pool<DB>,
+    def: TableDef,
+    options: Options,
+    sql: Statements,
+}
+
+impl<DB: Dialect> Clone for SqlStore<DB> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+impl<DB: Dialect> fmt::Debug for SqlStore<DB> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = &self.inner;
+        f.debug_struct("SqlStore")
+            .field("dialect", &<DB as sqlx::Database>::NAME)
+            .field("schema", &i.def.schema.as_ref().map(|s| s.as_str()))
+            .field("table", &i.def.table.as_str())
+            .field("options", &i.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<DB: Dialect> SqlStore<DB> {
+    /// A store on table `sessions` with the default options (see [`Builder`]).
+    pub fn new(pool: Pool<DB>) -> Self {
+        Self::from_parts(pool, TableDef::default(), Options::default())
+    }
+
+    /// A builder for a store with other options; see [`Builder`] for the list.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> sqlx_session_store::Result<()> {
+    /// use std::time::Duration;
+    /// use sqlx_session_store::{sqlx::SqlitePool, Error, SqliteStore};
+    ///
+    /// let pool = SqlitePool::connect("sqlite::memory:").await.unwrap();
+    /// let store = SqliteStore::builder(pool.clone())
+    ///     .table_name("web_sessions")
+    ///     .expiration(Duration::from_secs(7 * 24 * 3600))
+    ///     .touch_after(Duration::from_secs(3600))
+    ///     .build()?;
+    ///
+    /// let refused = SqliteStore::builder(pool).table_name("x; drop table y").build();
+    /// assert!(matches!(refused, Err(Error::InvalidIdentifier { .. })));
+    /// # Ok(()) }
+    /// ```
+    pub fn builder(pool: Pool<DB>) -> Builder<DB> {
+        Builder::new(pool)
+    }
+
+    pub(crate) fn from_parts(pool: Pool<DB>, def: TableDef, options: Options) -> Self {
+        let sql = Statements::new::<DB>(&def, options.touch_after > chrono::TimeDelta::zero());
+        Self {
+            inner: Arc::new(Inner {
+                pool,
+                def,
+                options,
+                sql,
+            }),
+        }
+    }
+
+    /// The pool the store runs on.
+    pub fn pool(&self) -> &Pool<DB> {
+        &self.inner.pool
+    }
+
+    /// The table name.
+    pub fn table_name(&self) -> &str {
+        self.inner.def.table.as_str()
+    }
+
+    /// The interval configured for the expiry reaper.
+    pub fn check_expiration_interval(&self) -> std::time::Duration {
+        self.inner.options.check_expiration_interval
+    }
+
+    /// The SQL statements `migrate` runs, for review or for your own migration tool.
+    ///
+    /// For the default table they are the files under `migrations/<dialect>/`.
+    pub fn migration_sql(&self) -> Vec<String> {
+        self.inner.sql.create.iter().map(|s| s.to_string()).collect()
+    }
+
+    /// Creates the table and its index on the expiry column if they are missing.
+    ///
+    /// Idempotent, and safe when several tasks or processes call it at once (PostgreSQL
+    /// takes an advisory lock, MySQL a named lock, SQLite its write lock). It never
+    /// alters an existing table. Its statements are [`migration_sql`](Self::migration_sql).
+    pub async fn migrate(&self) -> Result<()> {
+        let started = Instant::now();
+        DB::migrate(&self.inner.pool, &self.inner.sql.create, self.inner.def.lock_key())
+            .await
+            .map_err(Error::db("migrate"))?;
+        self.trace("migrate", started, 0);
+        Ok(())
+    }
+
+    /// The live session `sid`, or `None` if it is unknown or expired.
+    ///
+    /// An expired row is never returned, whether or not it has been cleaned up yet.
+    /// A row whose data is not valid JSON gives [`Error::CorruptRow`] and is left as it is.
+    pub async fn get(&self, sid: &str) -> Result<Option<SessionRecord>> {
+        check_sid(sid)?;
+        let started = Instant::now();
+        let rows = DB::fetch(
+            self.exec(),
+            self.inner.sql.get.clone(),
+            vec![text(sid), DB::time_value(Utc::now())],
+            &[Kind::Text, Kind::Int],
+        )
+        .await
+        .map_err(Error::db("get"))?;
+        self.trace("get", started, rows.len() as u64);
+        let Some(row) = rows.into_iter().next() else {
+            return Ok(None);
+        };
+        let mut cols = row.into_iter();
+        let data = cols.next().and_then(Value::into_text).ok_or(Error::CorruptRow {
+            what: "data is NULL",
+            source: None,
+        })?;
+        let micros = cols.next().and_then(Value::into_int).ok_or(Error::CorruptRow {
+            what: "expires is NULL",
+            source: None,
+        })?;
+        Ok(Some(SessionRecord {
+            data: serde_json::from_str(&data).map_err(Error::corrupt("data is not valid JSON"))?,
+            expires: from_micros(micros)?,
+        }))
+    }
+
+    /// Saves `data` under `sid` (one upsert), expiring at `expires`, or after
+    /// `expiration` from now when `None`.
+    pub async fn set(
+        &self,
+        sid: &str,
+        data: &serde_json::Value,
+        expires: Option<DateTime<Utc>>,
+    ) -> Result<()> {
+        let args = self.row_values(sid, data, expires)?;
+        let started = Instant::now();
+        let n = DB::execute(self.exec(), self.inner.sql.upsert.clone(), args.into())
+            .await
+            .map_err(Error::db("set"))?;
+        self.trace("set", started, n);
+        Ok(())
+    }
+
+    /// Inserts a new session; returns `false`, writing nothing, if `sid` is already
+    /// taken (by a live or an expired row). Front ends use this for new sessions, so an
+    /// id collision can never overwrite someone else's session.
+    pub async fn create(
+        &self,
+        sid: &str,
+        data: &serde_json::Value,
+        expires: Option<DateTime<Utc>>,
+    ) -> Result<bool> {
+        let args = self.row_values(sid, data, expires)?;
+        let started = Instant::now();
+        let result = DB::execute(self.exec(), self.inner.sql.insert.clone(), args.into()).await;
+        let created = match result {
+            Ok(_) => true,
+            Err(e) if DB::is_unique_violation(&e) => false,
+            Err(e) => return Err(Error::db("create")(e)),
+        };
+        self.trace("create", started, u64::from(created));
+        Ok(created)
+    }
+
+    /// Replaces the data and expiry of an existing session; returns `false`, writing
+    /// nothing, if there is no row for `sid`. A session destroyed while a request was
+    /// still working on it is therefore never brought back by that request's save.
+    pub async fn update(
+        &self,
+        sid: &str,
+        data: &serde_json::Value,
+        expires: Option<DateTime<Utc>>,
+    ) -> Result<bool> {
+        let [sid_v, data_v, expires_v, _created, updated] = self.row_values(sid, data, expires)?;
+        let started = Instant::now();
+        let n = DB::execute(
+            self.exec(),
+            self.inner.sql.update.clone(),
+            vec![data_v, expires_v, updated, sid_v],
+        )
+        .await
+        .map_err(Error::db("update"))?;
+        self.trace("update", started, n);
+        Ok(n > 0)
+    }
+
+    /// Extends a live session's expiry to `expires` (or `expiration` from now) without
+    /// touching its data. Returns whether a row was written.
+    ///
+    /// Writes nothing under `disable_touch`, nor when the stored expiry is already within
+    /// `touch_after` of the new one (decided in the UPDATE's WHERE clause: no read first).
+    /// An expired or unknown session is not revived.
+    pub async fn touch(&self, sid: &str, expires: Option<DateTime<Utc>>) -> Result<bool> {
+        check_sid(sid)?;
+        let opts = &self.inner.options;
+        if opts.disable_touch {
+            return Ok(false);
+        }
+        let started = Instant::now();
+        let now = Utc::now();
+        let expires = expires.unwrap_or(now + opts.expiration);
+        let mut args = vec![
+            DB::time_value(expires),
+            DB::time_value(now),
+            text(sid),
+            DB::time_value(now),
+        ];
+        if opts.touch_after > chrono::TimeDelta::zero() {
+            args.push(DB::time_value(expires - opts.touch_after));
+        }
+        let n = DB::execute(self.exec(), self.inner.sql.touch.clone(), args)
+            .await
+            .map_err(Error::db("touch"))?;
+        self.trace("touch", started, n);
+        Ok(n > 0)
+    }
+
+    /// Deletes session `sid`. Deleting an unknown id is not an error.
+    pub async fn destroy(&self, sid: &str) -> Result<()> {
+        check_sid(sid)?;
+        let started = Instant::now();
+        let n = DB::execute(self.exec(), self.inner.sql.destroy.clone(), vec![text(sid)])
+            .await
+            .map_err(Error::db("destroy"))?;
+        self.trace("destroy", started, n);
+        Ok(())
+    }
+
+    /// How many live (unexpired) sessions the table holds.
+    pub async fn length(&self) -> Result<u64> {
+        let started = Instant::now();
+        let rows = DB::fetch(
+            self.exec(),
+            self.inner.sql.count.clone(),
+            vec![DB::time_value(Utc::now())],
+            &[Kind::Int],
+        )
+        .await
+        .map_err(Error::db("length"))?;
+        let count = rows
+            .into_iter()
+            .next()
+            .and_then(|r| r.into_iter().next())
+            .and_then(Value::into_int)
+            .unwrap_or(0);
+        self.trace("length", started, 1);
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    /// Deletes every session in this store's table (and nothing else); returns how many.
+    pub async fn clear(&self) -> Result<u64> {
+        let started = Instant::now();
+        let n = DB::execute(self.exec(), self.inner.sql.clear.clone(), Vec::new())
+            .await
+            .map_err(Error::db("clear"))?;
+        self.trace("clear", started, n);
+        Ok(n)
+    }
+
+    /// The ids of all live sessions.
+    pub async fn ids(&self) -> Result<Vec<String>> {
+        let started = Instant::now();
+        let rows = DB::fetch(
+            self.exec(),
+            self.inner.sql.ids.clone(),
+            vec![DB::time_value(Utc::now())],
+            &[Kind::Text],
+        )
+        .await
+        .map_err(Error::db("ids"))?;
+        self.trace("ids", started, rows.len() as u64);
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| r.into_iter().next().and_then(Value::into_text))
+            .collect())
+    }
+
+    /// Deletes expired rows, at most `delete_batch_size` per statement, until none is
+    /// left; returns how many were removed.
+    pub async fn clear_expired_sessions(&self) -> Result<u64> {
+        let started = Instant::now();
+        let batch = self.inner.options.delete_batch_size;
+        let mut total = 0;
+        loop {
+            let n = DB::execute(
+                self.exec(),
+                self.inner.sql.delete_expired.clone(),
+                vec![DB::time_value(Utc::now()), Value::Int(Some(i64::from(batch)))],
+            )
+            .await
+            .map_err(Error::db("clear_expired_sessions"))?;
+            total += n;
+            if n < u64::from(batch) {
+                break;
+            }
+        }
+        self.trace("clear_expired_sessions", started, total);
+        Ok(total)
+    }
+
+    fn exec(&self) -> Exec<'_, DB> {
+        Exec::Pool(&self.inner.pool)
+    }
+
+    /// Checks and encodes the values of a full row, in `Statements::insert` order.
+    fn row_values(
+        &self,
+        sid: &str,
+        data: &serde_json::Value,
+        expires: Option<DateTime<Utc>>,
+    ) -> Result<[Value; 5]> {
+        check_sid(sid)?;
+        let json = serde_json::to_string(data).map_err(Error::Serialize)?;
+        let limit = self.inner.options.max_data_size;
+        if json.len() > limit {
+            return Err(Error::DataTooLarge {
+                size: json.len(),
+                limit,
+            });
+        }
+        let now = Utc::now();
+        let expires = expires.unwrap_or(now + self.inner.options.expiration);
+        Ok([
+            text(sid),
+            Value::Text(Some(json)),
+            DB::time_value(expires),
+            DB::time_value(now),
+            DB::time_value(now),
+        ])
+    }
+
+    /// One debug event per operation: never the id or the data.
+    fn trace(&self, op: &'static str, started: Instant, rows: u64) {
+        tracing::debug!(
+            dialect = <DB as sqlx::Database>::NAME,
+            table = self.inner.def.table.as_str(),
+            op,
+            rows,
+            elapsed_us = started.elapsed().as_micros() as u64,
+            "session store operation"
+        );
+    }
+}
+
+fn text(s: &str) -> Value {
+    Value::Text(Some(s.to_owned()))
+}
+
+fn check_sid(sid: &str) -> Result<()> {
+    if sid.is_empty() {
+        return Err(Error::InvalidSessionId { reason: "it is empty" });
+    }
+    if sid.len() > MAX_SESSION_ID_LEN {
+        return Err(Error::InvalidSessionId {
+            reason: "it is longer than 255 bytes",
+        });
+    }
+    Ok(())
+}
+
+fn from_micros(micros: i64) -> Result<DateTime<Utc>> {
+    DateTime::from_timestamp_micros(micros).ok_or(Error::CorruptRow {
+        what: "expires is out of range",
+        source: None,
+    })
+}
