@@ -57,7 +57,12 @@ mod tests {
 
     #[test]
     fn accepts_plain_names() {
-        for ok in ["sessions", "_s", "Sessions_2", &"a".repeat(MAX_IDENTIFIER_LEN)] {
+        for ok in [
+            "sessions",
+            "_s",
+            "Sessions_2",
+            &"a".repeat(MAX_IDENTIFIER_LEN),
+        ] {
             assert_eq!(Ident::new("table name", ok).unwrap().as_str(), ok);
         }
     }

@@ -128,7 +128,12 @@ impl<DB: Dialect> SqlStore<DB> {
     ///
     /// For the default table they are the files under `migrations/<dialect>/`.
     pub fn migration_sql(&self) -> Vec<String> {
-        self.inner.sql.create.iter().map(|s| s.to_string()).collect()
+        self.inner
+            .sql
+            .create
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
     }
 
     /// Creates the table and its index on the expiry column if they are missing.
@@ -138,9 +143,13 @@ impl<DB: Dialect> SqlStore<DB> {
     /// alters an existing table. Its statements are [`migration_sql`](Self::migration_sql).
     pub async fn migrate(&self) -> Result<()> {
         let started = Instant::now();
-        DB::migrate(&self.inner.pool, &self.inner.sql.create, self.inner.def.lock_key())
-            .await
-            .map_err(Error::db("migrate"))?;
+        DB::migrate(
+            &self.inner.pool,
+            &self.inner.sql.create,
+            self.inner.def.lock_key(),
+        )
+        .await
+        .map_err(Error::db("migrate"))?;
         self.trace("migrate", started, 0);
         Ok(())
     }
@@ -165,14 +174,20 @@ impl<DB: Dialect> SqlStore<DB> {
             return Ok(None);
         };
         let mut cols = row.into_iter();
-        let data = cols.next().and_then(Value::into_text).ok_or(Error::CorruptRow {
-            what: "data is NULL",
-            source: None,
-        })?;
-        let micros = cols.next().and_then(Value::into_int).ok_or(Error::CorruptRow {
-            what: "expires is NULL",
-            source: None,
-        })?;
+        let data = cols
+            .next()
+            .and_then(Value::into_text)
+            .ok_or(Error::CorruptRow {
+                what: "data is NULL",
+                source: None,
+            })?;
+        let micros = cols
+            .next()
+            .and_then(Value::into_int)
+            .ok_or(Error::CorruptRow {
+                what: "expires is NULL",
+                source: None,
+            })?;
         Ok(Some(SessionRecord {
             data: serde_json::from_str(&data).map_err(Error::corrupt("data is not valid JSON"))?,
             expires: from_micros(micros)?,
@@ -340,7 +355,10 @@ impl<DB: Dialect> SqlStore<DB> {
             let n = DB::execute(
                 self.exec(),
                 self.inner.sql.delete_expired.clone(),
-                vec![DB::time_value(Utc::now()), Value::Int(Some(i64::from(batch)))],
+                vec![
+                    DB::time_value(Utc::now()),
+                    Value::Int(Some(i64::from(batch))),
+                ],
             )
             .await
             .map_err(Error::db("clear_expired_sessions"))?;
@@ -403,7 +421,9 @@ fn text(s: &str) -> Value {
 
 fn check_sid(sid: &str) -> Result<()> {
     if sid.is_empty() {
-        return Err(Error::InvalidSessionId { reason: "it is empty" });
+        return Err(Error::InvalidSessionId {
+            reason: "it is empty",
+        });
     }
     if sid.len() > MAX_SESSION_ID_LEN {
         return Err(Error::InvalidSessionId {

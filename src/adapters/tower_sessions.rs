@@ -56,9 +56,13 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let data = encode(record)?;
         // `false` means the session was destroyed meanwhile: stay destroyed.
-        self.update(&record.id.to_string(), &data, Some(to_chrono(record.expiry_date)))
-            .await
-            .map_err(convert)?;
+        self.update(
+            &record.id.to_string(),
+            &data,
+            Some(to_chrono(record.expiry_date)),
+        )
+        .await
+        .map_err(convert)?;
         Ok(())
     }
 

@@ -36,7 +36,6 @@ pub(crate) mod private {
 
     /// The sealed supertrait of [`Dialect`](super::Dialect); crate-internal.
     pub trait Backend: sqlx::Database + Sized {
-
         /// Quotes one identifier (already validated to `[A-Za-z_][A-Za-z0-9_]*`).
         fn quote(ident: &str) -> String;
 

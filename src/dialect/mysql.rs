@@ -15,7 +15,6 @@ impl super::Dialect for MySql {}
 const MIGRATE_LOCK_SECONDS: i64 = 60;
 
 impl Backend for MySql {
-
     fn quote(ident: &str) -> String {
         format!("`{}`", ident.replace('`', "``"))
     }
@@ -79,7 +78,11 @@ impl Backend for MySql {
         vec![sql]
     }
 
-    async fn migrate(pool: &Pool<Self>, ddl: &[Arc<str>], lock_key: i64) -> Result<(), sqlx::Error> {
+    async fn migrate(
+        pool: &Pool<Self>,
+        ddl: &[Arc<str>],
+        lock_key: i64,
+    ) -> Result<(), sqlx::Error> {
         // A named lock on one connection serializes migrations of the same table across
         // processes; it is released even if a statement fails.
         let mut conn = pool.acquire().await?;
@@ -87,7 +90,10 @@ impl Backend for MySql {
         let got = exec::fetch::<Self>(
             Exec::Conn(&mut *conn),
             Arc::from("SELECT CAST(GET_LOCK(?, ?) AS SIGNED)"),
-            vec![Value::Text(Some(name.clone())), Value::Int(Some(MIGRATE_LOCK_SECONDS))],
+            vec![
+                Value::Text(Some(name.clone())),
+                Value::Int(Some(MIGRATE_LOCK_SECONDS)),
+            ],
             &[Kind::Int],
         )
         .await?;
@@ -98,7 +104,9 @@ impl Backend for MySql {
         }
         let mut result = Ok(());
         for stmt in ddl {
-            if let Err(e) = exec::execute::<Self>(Exec::Conn(&mut *conn), stmt.clone(), Vec::new()).await {
+            if let Err(e) =
+                exec::execute::<Self>(Exec::Conn(&mut *conn), stmt.clone(), Vec::new()).await
+            {
                 result = Err(e);
                 break;
             }

@@ -12,7 +12,6 @@ use super::sql::{ColumnType, ParamKind, TableDef};
 impl super::Dialect for Postgres {}
 
 impl Backend for Postgres {
-
     fn quote(ident: &str) -> String {
         format!("\"{}\"", ident.replace('"', "\"\""))
     }
@@ -77,7 +76,11 @@ impl Backend for Postgres {
         ]
     }
 
-    async fn migrate(pool: &Pool<Self>, ddl: &[Arc<str>], lock_key: i64) -> Result<(), sqlx::Error> {
+    async fn migrate(
+        pool: &Pool<Self>,
+        ddl: &[Arc<str>],
+        lock_key: i64,
+    ) -> Result<(), sqlx::Error> {
         // Concurrent `CREATE TABLE IF NOT EXISTS` can fail in PostgreSQL (a unique
         // violation in the catalog), so callers queue on a transaction-scoped advisory lock.
         let mut tx = pool.begin().await?;

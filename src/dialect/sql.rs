@@ -95,7 +95,11 @@ impl TableDef {
         // FNV-1a: stable across builds and processes (unlike `DefaultHasher`).
         let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
         let schema = self.schema.as_ref().map_or("", Ident::as_str);
-        for byte in schema.bytes().chain([b'.']).chain(self.table.as_str().bytes()) {
+        for byte in schema
+            .bytes()
+            .chain([b'.'])
+            .chain(self.table.as_str().bytes())
+        {
             hash ^= u64::from(byte);
             hash = hash.wrapping_mul(0x0100_0000_01b3);
         }
@@ -248,7 +252,10 @@ pub fn on_conflict_clause(quoted_key: &str, quoted_cols: &[String]) -> String {
         .iter()
         .map(|c| format!("{c} = excluded.{c}"))
         .collect();
-    format!("ON CONFLICT ({quoted_key}) DO UPDATE SET {}", sets.join(", "))
+    format!(
+        "ON CONFLICT ({quoted_key}) DO UPDATE SET {}",
+        sets.join(", ")
+    )
 }
 
 /// `CREATE TABLE IF NOT EXISTS` with the core columns; `extra` is appended inside the

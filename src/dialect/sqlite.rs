@@ -12,7 +12,6 @@ use super::sql::{ColumnType, ParamKind, TableDef};
 impl super::Dialect for Sqlite {}
 
 impl Backend for Sqlite {
-
     fn quote(ident: &str) -> String {
         format!("\"{}\"", ident.replace('"', "\"\""))
     }
@@ -60,7 +59,11 @@ impl Backend for Sqlite {
         let mut stmts = vec![super::sql::create_table_sql::<Self>(def, "")];
         // SQLite puts the schema on the index name, not on the table.
         let index = match &def.schema {
-            Some(s) => format!("{}.{}", Self::quote(s.as_str()), Self::quote(&def.expires_index())),
+            Some(s) => format!(
+                "{}.{}",
+                Self::quote(s.as_str()),
+                Self::quote(&def.expires_index())
+            ),
             None => Self::quote(&def.expires_index()),
         };
         stmts.push(format!(
@@ -71,7 +74,11 @@ impl Backend for Sqlite {
         stmts
     }
 
-    async fn migrate(pool: &Pool<Self>, ddl: &[Arc<str>], _lock_key: i64) -> Result<(), sqlx::Error> {
+    async fn migrate(
+        pool: &Pool<Self>,
+        ddl: &[Arc<str>],
+        _lock_key: i64,
+    ) -> Result<(), sqlx::Error> {
         // SQLite serializes writers on the database file, and `IF NOT EXISTS` is checked
         // under that lock; one transaction makes the table and its index appear together.
         let mut tx = pool.begin().await?;

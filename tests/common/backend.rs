@@ -1,0 +1,354 @@
+//! The three test backends: how to reach each database, and the few raw SQL helpers
+//! the shared suite needs to look behind the store's back.
+//!
+//! Database URLs are read at run time from `DATABASE_URL_POSTGRES` and
+//! `DATABASE_URL_MYSQL`. When a server is unreachable its tests print a notice and
+//! return, unless `SESSION_STORE_REQUIRE_ALL_BACKENDS=1`, which turns that into a failure.
+
+#![allow(dead_code)]
+
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use sqlx::{Executor, Pool, Row};
+use sqlx_session_store::{Dialect, SqlStore};
+
+/// A database the suite runs against.
+pub trait Backend: Send + Sync + 'static {
+    type DB: Dialect;
+    /// Printed in skip notices and test output.
+    const NAME: &'static str;
+    /// Whether the data column accepts text that is not JSON (PostgreSQL's JSON type does not).
+    const STORES_INVALID_JSON: bool;
+
+    /// A pool whose connections use `time_zone` (an offset like `+09:30`) as their session
+    /// time zone, or `None` (after a notice) when the server is unreachable and not required.
+    fn pool_in_zone(
+        ctx: &Ctx,
+        time_zone: &str,
+    ) -> impl Future<Output = Option<Pool<Self::DB>>> + Send;
+
+    /// Runs raw SQL (test set-up only).
+    fn exec(pool: &Pool<Self::DB>, sql: &str) -> impl Future<Output = ()> + Send;
+
+    /// Runs a query returning one BIGINT-compatible value.
+    fn scalar(pool: &Pool<Self::DB>, sql: &str) -> impl Future<Output = i64> + Send;
+
+    /// Creates a fresh schema (PostgreSQL) / database (MySQL) / attached database (SQLite)
+    /// named `name` for the pool, and returns the name to give `schema_name`.
+    fn create_schema(
+        pool: &Pool<Self::DB>,
+        ctx: &Ctx,
+        name: &str,
+    ) -> impl Future<Output = String> + Send;
+
+    /// Drops what `create_schema` made.
+    fn drop_schema(pool: &Pool<Self::DB>, name: &str) -> impl Future<Output = ()> + Send;
+
+    /// Quotes an identifier the way the store does.
+    fn quote(ident: &str) -> String;
+
+    /// Drops every table this test made (names containing `ctx.unique`).
+    fn cleanup(pool: Pool<Self::DB>, ctx: &Ctx) -> impl Future<Output = ()> + Send;
+}
+
+/// Per-test naming: a unique prefix for tables (and the SQLite file).
+pub struct Ctx {
+    pub test: &'static str,
+    pub unique: String,
+}
+
+impl Ctx {
+    pub fn new(test: &'static str) -> Self {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let unique = format!("{}_{}_{}", std::process::id(), n, rand_suffix());
+        Self { test, unique }
+    }
+
+    /// A table name unique to this test run, `t_<unique>_<tag>`, within the 48-byte limit.
+    pub fn table(&self, tag: &str) -> String {
+        let mut name = format!("t_{}_{tag}", self.unique);
+        name.truncate(48);
+        name
+    }
+}
+
+fn rand_suffix() -> String {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!("{nanos:x}")
+}
+
+/// The time zone the test pools use unless a test asks for another: deliberately not UTC,
+/// so that every test checks that expiry does not depend on the connection's zone.
+pub const DEFAULT_TEST_ZONE: &str = "+09:30";
+
+pub fn require_all() -> bool {
+    std::env::var("SESSION_STORE_REQUIRE_ALL_BACKENDS").is_ok_and(|v| v == "1")
+}
+
+/// Reports an unreachable server: a failure when all backends are required, else a notice.
+pub fn unreachable<T>(backend: &str, url: &str, err: impl std::fmt::Display) -> Option<T> {
+    if require_all() {
+        panic!(
+            "{backend} is required (SESSION_STORE_REQUIRE_ALL_BACKENDS=1) but {url} is unreachable: {err}"
+        );
+    }
+    eprintln!("NOTICE: skipping {backend} test: {url} is unreachable ({err}); set SESSION_STORE_REQUIRE_ALL_BACKENDS=1 to make this a failure");
+    None
+}
+
+/// A store on a fresh table of this test.
+pub fn store<B: Backend>(pool: &Pool<B::DB>, ctx: &Ctx, tag: &str) -> SqlStore<B::DB> {
+    SqlStore::builder(pool.clone())
+        .table_name(ctx.table(tag))
+        .build()
+        .expect("valid test table name")
+}
+
+// ---------------------------------------------------------------- SQLite
+
+#[cfg(feature = "sqlite")]
+pub struct Sqlite;
+
+#[cfg(feature = "sqlite")]
+impl Sqlite {
+    pub fn path(ctx: &Ctx) -> std::path::PathBuf {
+        std::env::temp_dir().join(format!("sqlx_session_store_{}_{}.db", ctx.test, ctx.unique))
+    }
+}
+
+#[cfg(feature = "sqlite")]
+impl Backend for Sqlite {
+    type DB = sqlx::Sqlite;
+    const NAME: &'static str = "sqlite";
+    const STORES_INVALID_JSON: bool = true;
+
+    async fn pool_in_zone(ctx: &Ctx, _time_zone: &str) -> Option<Pool<sqlx::Sqlite>> {
+        use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+        // SQLite has no session time zone; the store stores UTC microseconds.
+        let options = SqliteConnectOptions::new()
+            .filename(Self::path(ctx))
+            .create_if_missing(true)
+            .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+            .busy_timeout(std::time::Duration::from_secs(30));
+        Some(
+            SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(options)
+                .await
+                .expect("open SQLite file"),
+        )
+    }
+
+    async fn exec(pool: &Pool<sqlx::Sqlite>, sql: &str) {
+        pool.execute(sqlx::AssertSqlSafe(sql.to_owned()))
+            .await
+            .expect(sql);
+    }
+
+    async fn scalar(pool: &Pool<sqlx::Sqlite>, sql: &str) -> i64 {
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+            .fetch_one(pool)
+            .await
+            .expect(sql);
+        row.try_get::<i64, _>(0).expect("an integer")
+    }
+
+    async fn create_schema(pool: &Pool<sqlx::Sqlite>, ctx: &Ctx, name: &str) -> String {
+        // An attached database lives on one connection only, so this helper works with
+        // single-connection pools; the suite's schema test uses `main` instead when it
+        // needs a shared pool.
+        let _ = (pool, ctx, name);
+        "main".to_owned()
+    }
+
+    async fn drop_schema(_pool: &Pool<sqlx::Sqlite>, _name: &str) {}
+
+    async fn cleanup(pool: Pool<sqlx::Sqlite>, ctx: &Ctx) {
+        pool.close().await;
+        let path = Self::path(ctx);
+        for suffix in ["", "-wal", "-shm"] {
+            let mut p = path.clone().into_os_string();
+            p.push(suffix);
+            let _ = std::fs::remove_file(p);
+        }
+    }
+
+    fn quote(ident: &str) -> String {
+        format!("\"{ident}\"")
+    }
+}
+
+// ---------------------------------------------------------------- PostgreSQL
+
+#[cfg(feature = "postgres")]
+pub struct Postgres;
+
+#[cfg(feature = "postgres")]
+impl Postgres {
+    pub fn url() -> String {
+        std::env::var("DATABASE_URL_POSTGRES")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl Backend for Postgres {
+    type DB = sqlx::Postgres;
+    const NAME: &'static str = "postgres";
+    const STORES_INVALID_JSON: bool = false;
+
+    async fn pool_in_zone(_ctx: &Ctx, time_zone: &str) -> Option<Pool<sqlx::Postgres>> {
+        use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+        let url = Self::url();
+        let options: PgConnectOptions = url.parse().expect("valid DATABASE_URL_POSTGRES");
+        // PostgreSQL reads a bare offset in POSIX style (sign inverted); a named offset zone
+        // is unambiguous: `<+0930>-09:30` means UTC+09:30.
+        let zone = posix_zone(time_zone);
+        let options = options.options([("TimeZone", zone.as_str())]);
+        match PgPoolOptions::new()
+            .max_connections(5)
+            .acquire_timeout(std::time::Duration::from_secs(10))
+            .connect_with(options)
+            .await
+        {
+            Ok(pool) => Some(pool),
+            Err(e) => unreachable("postgres", &url, e),
+        }
+    }
+
+    async fn exec(pool: &Pool<sqlx::Postgres>, sql: &str) {
+        pool.execute(sqlx::AssertSqlSafe(sql.to_owned()))
+            .await
+            .expect(sql);
+    }
+
+    async fn scalar(pool: &Pool<sqlx::Postgres>, sql: &str) -> i64 {
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+            .fetch_one(pool)
+            .await
+            .expect(sql);
+        row.try_get::<i64, _>(0).expect("a BIGINT")
+    }
+
+    async fn create_schema(pool: &Pool<sqlx::Postgres>, _ctx: &Ctx, name: &str) -> String {
+        Self::exec(pool, &format!("CREATE SCHEMA IF NOT EXISTS \"{name}\"")).await;
+        name.to_owned()
+    }
+
+    async fn drop_schema(pool: &Pool<sqlx::Postgres>, name: &str) {
+        Self::exec(pool, &format!("DROP SCHEMA IF EXISTS \"{name}\" CASCADE")).await;
+    }
+
+    async fn cleanup(pool: Pool<sqlx::Postgres>, ctx: &Ctx) {
+        let rows = sqlx::query(
+            "SELECT quote_ident(table_schema) || '.' || quote_ident(table_name) \
+             FROM information_schema.tables WHERE table_name LIKE '%' || $1 || '%'",
+        )
+        .bind(&ctx.unique)
+        .fetch_all(&pool)
+        .await
+        .expect("list test tables");
+        for row in rows {
+            let name: String = row.get(0);
+            Self::exec(&pool, &format!("DROP TABLE IF EXISTS {name}")).await;
+        }
+        pool.close().await;
+    }
+
+    fn quote(ident: &str) -> String {
+        format!("\"{ident}\"")
+    }
+}
+
+/// `+09:30` → `<+0930>-09:30` (POSIX zones count west as positive).
+#[cfg(feature = "postgres")]
+fn posix_zone(offset: &str) -> String {
+    let (sign, rest) = offset.split_at(1);
+    let inverted = if sign == "+" { "-" } else { "+" };
+    format!("<{sign}{}>{inverted}{rest}", rest.replace(':', ""))
+}
+
+// ---------------------------------------------------------------- MySQL / MariaDB
+
+#[cfg(feature = "mysql")]
+pub struct MySql;
+
+#[cfg(feature = "mysql")]
+impl MySql {
+    pub fn url() -> String {
+        std::env::var("DATABASE_URL_MYSQL")
+            .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".to_owned())
+    }
+}
+
+#[cfg(feature = "mysql")]
+impl Backend for MySql {
+    type DB = sqlx::MySql;
+    const NAME: &'static str = "mysql";
+    const STORES_INVALID_JSON: bool = true;
+
+    async fn pool_in_zone(_ctx: &Ctx, time_zone: &str) -> Option<Pool<sqlx::MySql>> {
+        use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};
+        let url = Self::url();
+        let options: MySqlConnectOptions = url.parse().expect("valid DATABASE_URL_MYSQL");
+        let options = options.timezone(Some(time_zone.to_owned()));
+        match MySqlPoolOptions::new()
+            .max_connections(5)
+            .acquire_timeout(std::time::Duration::from_secs(10))
+            .connect_with(options)
+            .await
+        {
+            Ok(pool) => Some(pool),
+            Err(e) => unreachable("mysql", &url, e),
+        }
+    }
+
+    async fn exec(pool: &Pool<sqlx::MySql>, sql: &str) {
+        pool.execute(sqlx::AssertSqlSafe(sql.to_owned()))
+            .await
+            .expect(sql);
+    }
+
+    async fn scalar(pool: &Pool<sqlx::MySql>, sql: &str) -> i64 {
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+            .fetch_one(pool)
+            .await
+            .expect(sql);
+        row.try_get::<i64, _>(0).expect("a BIGINT")
+    }
+
+    async fn create_schema(pool: &Pool<sqlx::MySql>, _ctx: &Ctx, name: &str) -> String {
+        Self::exec(pool, &format!("CREATE DATABASE IF NOT EXISTS `{name}`")).await;
+        name.to_owned()
+    }
+
+    async fn drop_schema(pool: &Pool<sqlx::MySql>, name: &str) {
+        Self::exec(pool, &format!("DROP DATABASE IF EXISTS `{name}`")).await;
+    }
+
+    async fn cleanup(pool: Pool<sqlx::MySql>, ctx: &Ctx) {
+        let rows = sqlx::query(
+            "SELECT CONCAT('`', table_schema, '`.`', table_name, '`') \
+             FROM information_schema.tables WHERE table_name LIKE CONCAT('%', ?, '%')",
+        )
+        .bind(&ctx.unique)
+        .fetch_all(&pool)
+        .await
+        .expect("list test tables");
+        for row in rows {
+            let name: String = row.get(0);
+            Self::exec(&pool, &format!("DROP TABLE IF EXISTS {name}")).await;
+        }
+        pool.close().await;
+    }
+
+    fn quote(ident: &str) -> String {
+        format!("`{ident}`")
+    }
+}

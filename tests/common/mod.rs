@@ -1,0 +1,43 @@
+//! The shared test suite: `backend` says how to reach each database, `suite` holds the
+//! store's contract as generic functions, and `store_suite!` runs all of them for one
+//! backend (one call each in `tests/sqlite.rs`, `tests/postgres.rs`, `tests/mysql.rs`).
+
+pub mod backend;
+pub mod suite;
+
+/// Generates one `#[tokio::test]` per suite function for `$backend`.
+#[macro_export]
+macro_rules! store_suite {
+    ($backend:ty) => {
+        $crate::store_suite!(@tests $backend;
+            set_get_roundtrip,
+            default_expiry_uses_expiration,
+            expired_rows_are_never_returned,
+            expiry_is_independent_of_the_connection_time_zone,
+            touch_extends_a_live_session_only,
+            disable_touch_writes_nothing,
+            touch_after_skips_writes_inside_the_window,
+            destroy_and_unknown_ids,
+            ids_are_case_sensitive,
+            stores_on_two_tables_are_isolated,
+            migrate_is_idempotent_and_concurrent_safe,
+            custom_schema_name,
+            hostile_identifiers_are_refused,
+            invalid_options_and_ids_are_typed_errors,
+            unicode_and_large_sessions_roundtrip,
+            oversized_data_is_refused_and_nothing_is_lost,
+            corrupt_rows_are_typed_errors_and_kept,
+            create_never_overwrites_and_update_never_resurrects,
+            clear_expired_sessions_counts_and_keeps_live_rows,
+            migration_file_matches_migrate,
+            store_is_cheap_to_clone_and_debug_hides_secrets,
+        );
+    };
+    (@tests $backend:ty; $($test:ident),* $(,)?) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $test() {
+            let ctx = common::backend::Ctx::new(stringify!($test));
+            common::suite::$test::<$backend>(ctx).await;
+        }
+    )*};
+}

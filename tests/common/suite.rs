@@ -1,0 +1,620 @@
+//! The store's contract, written once and run against every backend.
+
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde_json::json;
+use sqlx_session_store::{Error, SqlStore};
+
+use super::backend::{store, Backend, Ctx, DEFAULT_TEST_ZONE};
+
+/// Opens the test pool, or returns from the test (after a notice) when the backend is skipped.
+macro_rules! pool_or_skip {
+    ($b:ty, $ctx:expr) => {
+        match <$b>::pool_in_zone(&$ctx, DEFAULT_TEST_ZONE).await {
+            Some(pool) => pool,
+            None => return,
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use pool_or_skip;
+
+/// Microsecond precision: what every dialect stores.
+pub fn micros(t: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(t.timestamp_micros()).unwrap()
+}
+
+async fn migrated<B: Backend>(pool: &sqlx::Pool<B::DB>, ctx: &Ctx, tag: &str) -> SqlStore<B::DB> {
+    let s = store::<B>(pool, ctx, tag);
+    s.migrate().await.expect("migrate");
+    s
+}
+
+pub async fn set_get_roundtrip<B: Backend>(ctx: Ctx) {
+    let pool = pool_or_skip!(B, ctx);
+    let s = migrated::<B>(&pool, &ctx, "rt").await;
+    let expires = micros(Utc::now() + TimeDelta::minutes(30));
+    let data = json!({ "user": 42, "cart": [1, 2, 3], "nested": { "ok": true }, "none": null });
+    s.set("sid-1", &data, Some(expires)).await.unwrap();
+    let got = s.get("sid-1").await.unwrap().expect("live session");
+    assert_eq!(got.data, data);
+    assert_eq!(got.expires, expires);
+
+    // set again replaces data and expiry (one upsert).
+    let data2 = json!({ "user": 43 });
+    let expires2 = micros(Utc::now() + TimeDelta::hours(2));
+    s.set("sid-1", &data2, Some(expires2)).await.unwrap();
+    let got = s.get("sid-1").await.unwrap().unwrap();
+    assert_eq!((got.data, got.expires), (data2, expires2));
+    assert_eq!(s.length().await.unwrap(), 1);
+    assert!(s.get("unknown").await.unwrap().is_none());
+    B::cleanup(pool, &ctx).await;
+}
+
+pub async fn default_expiry_uses_expiration<B: Backend>(ctx: Ctx) {
+    let pool = pool_or_skip!(B, ctx);
+    let s = SqlStore::builder(pool.clone())
+        .table_name(ctx.table("exp"))
+        .expiration(Duration::from_secs(600))
+        .build()
+        .unwrap();
+    s.migrate().await.unwrap();
+    let before = Utc::now();
+    s.set("a", &json!({}), None).await.unwrap();
+    let after = Utc::now();
+    let got = s.get("a").await.unwrap().unwrap();
+    assert!(got.expires >= micros(before + TimeDelta::seconds(600)));
+    assert!(got.expires <= after + TimeDelta::seconds(600));
+    B::cleanup(pool, &ctx).await;
+}
+
+pub async fn expired_rows_are_never_returned<B: Backend>(ctx: Ctx) {
+    let pool = pool_or_skip!(B, ctx);
+    let s = migrated::<B>(&pool, &ctx, "expired").await;
+    s.set(
+        "dead",
+        &json!({ "x": 1 }),
+        Some(Utc::now() - TimeDelta::seconds(1)),
+    )
+    .await
+    .unwrap();
+    s.set(
+        "live",
+        &json!({ "x": 2 }),
+        Some(Utc::now() + TimeDelta::minutes(5)),
+    )
+    .await
+    .unwrap();
+    // The expired row is still in the table (no cleanup has run) ...
+    let table = B::quote(&ctx.table("expired"));
+    assert_eq!(
+        B::scalar(&pool, &format!("SELECT COUNT(*) FROM {table}")).await,
+        2
+    );
+    // ... but the store never serves it, counts it or lists it.
+    assert!(s.get("dead").await.unwrap().is_none());
+    assert!(s.get("live").await.unwrap().is_some());
+    assert_eq!(s.length().await.unwrap(), 1);
+    assert_eq!(s.ids().await.unwrap(), vec!["live".to_owned()]);
+
+    // A session that expires while stored disappears without cleanup.
+    s.set(
+        "soon",
+        &json!({}),
+        Some(Utc::now() + TimeDelta::milliseconds(300)),
+    )
+    .await
+    .unwrap();
+    assert!(s.get("soon").await.unwrap().is_some());
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert!(s.get("soon").await.unwrap().is_none());
+    B::cleanup(pool, &ctx).await;
+}
+
+pub async fn expiry_is_independent_of_the_connection_time_zone<B: Backend>(ctx: Ctx) {
+    // Far-apart zones: a store that stored or compared local time would be off by hours.
+    for zone in ["+13:00", "-11:00"] {
+        let Some(pool) = B::pool_in_zone(&ctx, zone).await else {
+            return;
+        };
+        let tag = if zone.starts_with('+') { "tzp" } else { "tzm" };
+        let s = migrated::<B>(&pool, &ctx, tag).await;
+        let in_30_min = micros(Utc::now() + TimeDelta::minutes(30));
+        s.set("future", &json!(1), Some(in_30_min)).await.unwrap();
+        s.set("past", &json!(2), Some(Utc::now() - TimeDelta::minutes(30)))
+            .await
+            .unwrap();
+        let got = s.get("future").await.unwrap();
+        assert_eq!(got.map(|r| r.expires), Some(in_30_min), "zone {zone}");
+        assert!(s.get("past").await.unwrap().is_none(), "zone {zone}");
+        assert_eq!(s.length().await.unwrap(), 1, "zone {zone}");
+        assert_eq!(s.clear_expired_sessions().await.unwrap(), 1, "zone {zone}");
+        B::cleanup(pool, &ctx).await;
+    }
+}
+
+pub async fn touch_extends_a_live_session_only<B: Backend>(ctx: Ctx) {
+    let pool = pool_or_skip!(B, ctx);
+    let s = migrated::<B>(&pool, &ctx, "touch").await;
+    let t1 = micros(Utc::now() + TimeDelta::minutes(10));
+    let t2 = micros(Utc::now() + TimeDelta::minutes(20));
+    s.set("a", &json!({ "keep": "me" }), Some(t1))
+        .await
+        .unwrap();
+    assert!(s.touch("a", Some(t2)).await.unwrap());
+    let got = s.get("a").await.unwrap().unwrap();
+    assert_eq!(got.expires, t2);
+    assert_eq!(
+        got.data,
+        json!({ "keep": "me" }),
+        "touch leaves the data alone"
+    );
+
+    // Unknown and expired sessions are not created or revived by a touch.
+    assert!(!s.touch("nobody", Some(t2)).await.unwrap());
+    s.set("old", &json!({}), Some(Utc::now() - TimeDelta::seconds(5)))
+        .await
+        .unwrap();
+    assert!(!s.touch("old", Some(t2)).await.unwrap());
+    assert!(s.get("old").await.unwrap().is_none());
+    assert!(s.get("nobody").await.unwrap().is_none());
+    B::cleanup(pool, &ctx).await;
+}
+
+pub async fn disable_touch_writes_nothing<B: Backend>(ctx: Ctx) {
+    let pool = pool_or_skip!(B, ctx);
+    let s = SqlStore::builder(pool.clone())
+        .table_name(ctx.table("notouch"))
+        .disable_touch(true)
+        .build()
+        .unwrap();
+    s.migrate().await.unwrap();
+    let t1 = micros(Utc::now() + TimeDelta::minutes(10));
+    s.set("a", &json!(1), Some(t1)).await.unwrap();
+    let table = B::quote(&ctx.table("notouch"));
+    let updated_before = B::scalar(
+        &pool,
+        &format!("SELECT COUNT(*) FROM {table} WHERE updated_at = created_at"),
+    )
+    .await;
+    assert!(!s.touch("a", Some(t1 + TimeDelta::hours(1))).await.unwrap());
+    assert!(!s.touch("a", None).await.unwrap());
+    assert_eq!(s.get("a").await.unwrap().unwrap().expires, t1);
+    let updated_after = B::scalar(
+        &pool,
+        &format!("SELECT COUNT(*) FROM {table} WHERE updated_at = created_at"),
+    )
+    .await;
+    assert_eq!(
+        (updated_before, updated_after),
+        (1, 1),
+        "updated_at untouched"
+    );
+    B::cleanup(pool, &ctx).await;
+}
+
+pub async fn touch_after_skips_writes_inside_the_window<B: Backend>(ctx: Ctx) {
+    let pool = pool_or_skip!(B, ctx);
+    let s = SqlStore::builder(pool.clone())
+        .table_name(ctx.table("window"))
+        .touch_after(Duration::from_secs(3600))
+        .build()
+        .unwrap();
+    s.migrate().await.unwrap();
+    let base = micros(Utc::now() + TimeDelta::hours(24));
+    s.set("a", &json!(1), Some(base)).await.unwrap();
+
+    // New expiry only 10 minutes later than the stored one: inside the window, no write.
+    assert!(!s
+        .touch("a", Some(base + TimeDelta::minutes(10)))
+        .await
+        .unwrap());
+    assert_eq!(s.get("a").await.unwrap().unwrap().expires, base);
+
+    // Two hours later: outside the window, written.
+    let later = base + TimeDelta::hours(2);
+    assert!(s.touch("a", Some(later)).await.unwrap());
+    assert_eq!(s.get("a").await.unwrap().unwrap().expires, later);
+    B::cleanup(pool, &ctx).await;
+}
+
+pub async fn destroy_and_unknown_ids<B: Backend>(ctx: Ctx) {
+    let pool = pool_or_skip!(B, ctx);
+    let s = migrated::<B>(&pool, &ctx, "destroy").await;
+    s.set("a", &json!(1), None).await.unwrap();
+    s.set("b", &json!(2), None).await.unwrap();
+    s.destroy("a").await.unwrap();
+    s.destroy("a").await.unwrap();
+    s.destroy("never-existed").await.unwrap();
+    assert!(s.get("a").await.unwrap().is_none());
+    assert!(s.get("b").await.unwrap().is_some());
+    assert_eq!(s.length().await.unwrap(), 1);
+    B::cleanup(pool, &ctx).await;
+}
+
+pub async fn ids_are_case_sensitive<B: Backend>(ctx: Ctx) {
+    let pool = pool_or_skip!(B, ctx);
+    let s = migrated::<B>(&pool, &ctx, "case").await;
+    s.set("AbC", &json!("upper"), None).await.unwrap();
+    s.set("abc", &json!("lower"), None).await.unwrap();
+    assert_eq!(s.get("AbC").await.unwrap().unwrap().data, json!("upper"));
+    assert_eq!(s.get("abc").await.unwrap().unwrap().data, json!("lower"));
+    assert!(s.get("ABC").await.unwrap().is_none());
+    let mut ids = s.ids().await.unwrap();
+    ids.sort();
+    assert_eq!(ids, ["AbC", "abc"]);
+    B::cleanup(pool, &ctx).await;
+}
+
+pub async fn stores_on_two_tables_are_isolated<B: Backend>(ctx: Ctx) {
+    let pool = pool_or_skip!(B, ctx);
+    let one = migrated::<B>(&pool, &ctx, "one").await;
+    let two = migrated::<B>(&pool, &ctx, "two").await;
+    one.set("shared-id", &json!("one"), None).await.unwrap();
+    one.set("only-one", &json!("one"), None).await.unwrap();
+    two.set("shared-id", &json!("two"), None).await.unwrap();
+    assert_eq!(
+        one.get("shared-id").await.unwrap().unwrap().data,
+        json!("one")
+    );
+    assert_eq!(
+        two.get("shared-id").await.unwrap().unwrap().data,
+        json!("two")
+    );
+    assert!(two.get("only-one").await.unwrap().is_none());
+    assert_eq!(
+        (one.length().await.unwrap(), two.length().await.unwrap()),
+        (2, 1)
+    );
+
+    // clear empties its own table and nothing else.
+    assert_eq!(one.clear().await.unwrap(), 2);
+    assert_eq!(one.length().await.unwrap(), 0);
+    assert_eq!(
+        two.get("shared-id").await.unwrap().unwrap().data,
+        json!("two")
+    );
+    B::cleanup(pool, &ctx).await;
+}
+
+pub async fn migrate_is_idempotent_and_concurrent_safe<B: Backend>(ctx: Ctx) {
+    let pool = pool_or_skip!(B, ctx);
+    let s = migrated::<B>(&pool, &ctx, "twice").await;
+    s.set("a", &json!(1), None).await.unwrap();
+    s.migrate().await.expect("second migrate");
+    assert!(
+        s.get("a").await.unwrap().is_some(),
+        "migrate keeps existing rows"
+    );
+
+    // Eight tasks migrating one fresh table at the same moment.
+    let fresh = store::<B>(&pool, &ctx, "race");
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(8));
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let (s, b) = (fresh.clone(), barrier.clone());
+            tokio::spawn(async move {
+                b.wait().await;
+                s.migrate().await
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap().expect("concurrent migrate");
+    }
+    fresh.set("x", &json!(1), None).await.unwrap();
+    assert_eq!(fresh.length().await.unwrap(), 1);
+    B::cleanup(pool, &ctx).await;
+}
+
+pub async fn custom_schema_name<B: Backend>(ctx: Ctx) {
+    let pool = pool_or_skip!(B, ctx);
+    let schema_name = format!("s_{}", ctx.unique);
+    let schema = B::create_schema(&pool, &ctx, &schema_name).await;
+    let s = SqlStore::builder(pool.clone())
+        .schema_name(schema.clone())
+        .table_name(ctx.table("schema"))
+        .build()
+        .unwrap();
+    s.migrate().await.unwrap();
+    s.set("a", &json!({ "in": "schema" }), None).await.unwrap();
+    assert_eq!(
+        s.get("a").await.unwrap().unwrap().data,
+        json!({ "in": "schema" })
+    );
+    let qualified = format!("{}.{}", B::quote(&schema), B::quote(&ctx.table("schema")));
+    assert_eq!(
+        B::scalar(&pool, &format!("SELECT COUNT(*) FROM {qualified}")).await,
+        1
+    );
+    // A store on the same table name without the schema does not see it.
+    let plain = migrated::<B>(&pool, &ctx, "schema").await;
+    if schema != "main" {
+        assert!(plain.get("a").await.unwrap().is_none());
+    }
+    B::drop_schema(&pool, &schema).await;
+    B::cleanup(pool, &ctx).await;
+}
+
+pub async fn hostile_identifiers_are_refused<B: Backend>(ctx: Ctx) {
+    let pool = pool_or_skip!(B, ctx);
+    let too_long = "a".repeat(sqlx_session_store::MAX_IDENTIFIER_LEN + 1);
+    for bad in [
+        "x; drop table y",
+        "a\"b",
+        "a`b",
+        "it's",
+        "",
+        "1x",
+        "a.b",
+        too_long.as_str(),
+    ] {
+        let table = SqlStore::builder(pool.clone()).table_name(bad).build();
+        assert!(
+            matches!(&table, Err(Error::InvalidIdentifier { kind: "table name", name, .. }) if name == bad),
+            "table {bad:?}: {table:?}"
+        );
+        let schema = SqlStore::builder(pool.clone()).schema_name(bad).build();
+        assert!(
+            matches!(
+                &schema,
+                Err(Error::InvalidIdentifier {
+                    kind: "schema name",
+                    ..
+                })
+            ),
+            "schema {bad:?}: {schema:?}"
+        );
+    }
+    B::cleanup(pool, &ctx).await;
+}
+
+pub async fn invalid_options_and_ids_are_typed_errors<B: Backend>(ctx: Ctx) {
+    let pool = pool_or_skip!(B, ctx);
+    let zero = SqlStore::builder(pool.clone())
+        .expiration(Duration::ZERO)
+        .build();
+    assert!(matches!(
+        zero,
+        Err(Error::InvalidConfig {
+            option: "expiration",
+            ..
+        })
+    ));
+    let huge = SqlStore::builder(pool.clone())
+        .expiration(Duration::MAX)
+        .build();
+    assert!(matches!(
+        huge,
+        Err(Error::InvalidConfig {
+            option: "expiration",
+            ..
+        })
+    ));
+
+    let s = migrated::<B>(&pool, &ctx, "ids").await;
+    let long = "x".repeat(sqlx_session_store::MAX_SESSION_ID_LEN + 1);
+    for bad in ["", long.as_str()] {
+        assert!(matches!(
+            s.get(bad).await,
+            Err(Error::InvalidSessionId { .. })
+        ));
+        assert!(matches!(
+            s.set(bad, &json!(1), None).await,
+            Err(Error::InvalidSessionId { .. })
+        ));
+        assert!(matches!(
+            s.destroy(bad).await,
+            Err(Error::InvalidSessionId { .. })
+        ));
+    }
+    // The longest id accepted works on every dialect.
+    let max = "m".repeat(sqlx_session_store::MAX_SESSION_ID_LEN);
+    s.set(&max, &json!(1), None).await.unwrap();
+    assert!(s.get(&max).await.unwrap().is_some());
+    B::cleanup(pool, &ctx).await;
+}
+
+pub async fn unicode_and_large_sessions_roundtrip<B: Backend>(ctx: Ctx) {
+    let pool = pool_or_skip!(B, ctx);
+    let s = migrated::<B>(&pool, &ctx, "big").await;
+    let unicode = json!({
+        "greeting": "héllo wörld — こんにちは 🌍🚀",
+        "rtl": "مرحبا",
+        "escapes": "quote \" backslash \\ newline \n tab \t nul \u{0000}",
+        "emoji_key_🔑": ["🙂", "𝄞"],
+        "big_int": 9007199254740993_u64,
+        "float": 1.5e-7,
+    });
+    s.set("unicode", &unicode, None).await.unwrap();
+    assert_eq!(s.get("unicode").await.unwrap().unwrap().data, unicode);
+
+    // 1 MiB of payload (well over MySQL's 64 KiB TEXT limit).
+    let blob: String = "0123456789abcdef🙂".chars().cycle().take(1 << 20).collect();
+    let large = json!({ "blob": blob, "n": 1 });
+    s.set("large", &large, None).await.unwrap();
+    assert_eq!(s.get("large").await.unwrap().unwrap().data, large);
+    B::cleanup(pool, &ctx).await;
+}
+
+pub async fn oversized_data_is_refused_and_nothing_is_lost<B: Backend>(ctx: Ctx) {
+    let pool = pool_or_skip!(B, ctx);
+    let s = SqlStore::builder(pool.clone())
+        .table_name(ctx.table("limit"))
+        .max_data_size(1024)
+        .build()
+        .unwrap();
+    s.migrate().await.unwrap();
+    s.set("a", &json!({ "v": "original" }), None).await.unwrap();
+    let big = json!({ "v": "x".repeat(2000) });
+    let err = s.set("a", &big, None).await.unwrap_err();
+    assert!(
+        matches!(err, Error::DataTooLarge { limit: 1024, size } if size > 2000),
+        "{err:?}"
+    );
+    assert!(matches!(
+        s.create("b", &big, None).await,
+        Err(Error::DataTooLarge { .. })
+    ));
+    assert_eq!(
+        s.get("a").await.unwrap().unwrap().data,
+        json!({ "v": "original" })
+    );
+    assert!(s.get("b").await.unwrap().is_none());
+    B::cleanup(pool, &ctx).await;
+}
+
+pub async fn corrupt_rows_are_typed_errors_and_kept<B: Backend>(ctx: Ctx) {
+    let pool = pool_or_skip!(B, ctx);
+    let s = migrated::<B>(&pool, &ctx, "corrupt").await;
+    s.set("bad", &json!({ "ok": true }), None).await.unwrap();
+    if !B::STORES_INVALID_JSON {
+        // PostgreSQL's JSON column refuses invalid JSON, so a corrupt row cannot exist;
+        // check that the database, not the store, is what guarantees that.
+        B::cleanup(pool, &ctx).await;
+        return;
+    }
+    let table = B::quote(&ctx.table("corrupt"));
+    B::exec(&pool, &format!("UPDATE {table} SET data = '{{not json'")).await;
+    let err = s.get("bad").await.unwrap_err();
+    assert!(matches!(err, Error::CorruptRow { .. }), "{err:?}");
+    assert!(
+        std::error::Error::source(&err).is_some(),
+        "the JSON error is kept as source"
+    );
+    // The row is still there for inspection; only an explicit destroy removes it.
+    assert_eq!(
+        B::scalar(&pool, &format!("SELECT COUNT(*) FROM {table}")).await,
+        1
+    );
+    s.destroy("bad").await.unwrap();
+    assert_eq!(
+        B::scalar(&pool, &format!("SELECT COUNT(*) FROM {table}")).await,
+        0
+    );
+    B::cleanup(pool, &ctx).await;
+}
+
+pub async fn create_never_overwrites_and_update_never_resurrects<B: Backend>(ctx: Ctx) {
+    let pool = pool_or_skip!(B, ctx);
+    let s = migrated::<B>(&pool, &ctx, "create").await;
+    assert!(s.create("a", &json!("first"), None).await.unwrap());
+    assert!(!s.create("a", &json!("intruder"), None).await.unwrap());
+    assert_eq!(s.get("a").await.unwrap().unwrap().data, json!("first"));
+
+    assert!(s.update("a", &json!("second"), None).await.unwrap());
+    assert_eq!(s.get("a").await.unwrap().unwrap().data, json!("second"));
+    s.destroy("a").await.unwrap();
+    assert!(!s.update("a", &json!("late save"), None).await.unwrap());
+    assert!(
+        s.get("a").await.unwrap().is_none(),
+        "a destroyed session stays destroyed"
+    );
+    B::cleanup(pool, &ctx).await;
+}
+
+pub async fn clear_expired_sessions_counts_and_keeps_live_rows<B: Backend>(ctx: Ctx) {
+    let pool = pool_or_skip!(B, ctx);
+    let s = SqlStore::builder(pool.clone())
+        .table_name(ctx.table("reap"))
+        .delete_batch_size(7)
+        .build()
+        .unwrap();
+    s.migrate().await.unwrap();
+    let past = Utc::now() - TimeDelta::seconds(10);
+    for i in 0..25 {
+        s.set(&format!("dead-{i}"), &json!(i), Some(past))
+            .await
+            .unwrap();
+    }
+    for i in 0..5 {
+        s.set(&format!("live-{i}"), &json!(i), None).await.unwrap();
+    }
+    // 25 rows in batches of 7: four statements, one count.
+    assert_eq!(s.clear_expired_sessions().await.unwrap(), 25);
+    assert_eq!(s.clear_expired_sessions().await.unwrap(), 0);
+    assert_eq!(s.length().await.unwrap(), 5);
+    let table = B::quote(&ctx.table("reap"));
+    assert_eq!(
+        B::scalar(&pool, &format!("SELECT COUNT(*) FROM {table}")).await,
+        5
+    );
+    B::cleanup(pool, &ctx).await;
+}
+
+pub async fn migration_file_matches_migrate<B: Backend>(ctx: Ctx) {
+    let pool = pool_or_skip!(B, ctx);
+    // The shipped file is exactly what `migrate()` runs for the default table ...
+    let dir = match B::NAME {
+        "sqlite" => "sqlite",
+        "postgres" => "postgres",
+        _ => "mysql",
+    };
+    let path = format!(
+        "{}/migrations/{dir}/0001_create_sessions.sql",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let file = std::fs::read_to_string(&path).expect("migration file");
+    let default_store = SqlStore::new(pool.clone());
+    let expected = default_store.migration_sql().join(";\n\n") + ";\n";
+    let body: String = file
+        .lines()
+        .filter(|l| !l.starts_with("--"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_eq!(
+        body.trim(),
+        expected.trim(),
+        "{path} differs from migrate()'s SQL"
+    );
+
+    // ... and a table created from the file, under another name, works with the store.
+    let table = ctx.table("file");
+    for stmt in body.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+        let renamed = stmt
+            .replace(
+                &B::quote("sessions_expires_idx"),
+                &B::quote(&format!("{table}_expires_idx")),
+            )
+            .replace(&B::quote("sessions"), &B::quote(&table));
+        B::exec(&pool, &renamed).await;
+    }
+    let s = SqlStore::builder(pool.clone())
+        .table_name(table)
+        .build()
+        .unwrap();
+    s.migrate()
+        .await
+        .expect("migrate over a file-created table is a no-op");
+    s.set("a", &json!({ "from": "file" }), None).await.unwrap();
+    assert_eq!(
+        s.get("a").await.unwrap().unwrap().data,
+        json!({ "from": "file" })
+    );
+    B::cleanup(pool, &ctx).await;
+}
+
+pub async fn store_is_cheap_to_clone_and_debug_hides_secrets<B: Backend>(ctx: Ctx) {
+    let pool = pool_or_skip!(B, ctx);
+    let s = migrated::<B>(&pool, &ctx, "debug").await;
+    let clone = s.clone();
+    s.set("secret-session-id", &json!({ "password": "hunter2" }), None)
+        .await
+        .unwrap();
+    let record = clone.get("secret-session-id").await.unwrap().unwrap();
+    let shown = format!("{s:?} {record:?}");
+    assert!(shown.contains(&ctx.table("debug")), "{shown}");
+    for secret in [
+        "secret-session-id",
+        "hunter2",
+        "password@",
+        "postgres://",
+        "mysql://",
+    ] {
+        assert!(!shown.contains(secret), "Debug shows {secret:?}: {shown}");
+    }
+    B::cleanup(pool, &ctx).await;
+}
