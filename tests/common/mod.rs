@@ -4,6 +4,8 @@
 
 pub mod backend;
 pub mod suite;
+#[cfg(feature = "async-session")]
+pub mod async_session_suite;
 
 /// Generates one `#[tokio::test]` per suite function for `$backend`.
 #[macro_export]
