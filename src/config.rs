@@ -32,6 +32,7 @@ pub(crate) struct Options {
     pub touch_after: TimeDelta,
     pub max_data_size: usize,
     pub delete_batch_size: u32,
+    pub single_reaper: bool,
 }
 
 /// Builds a [`SqlStore`] with options other than the defaults.
@@ -48,6 +49,8 @@ pub(crate) struct Options {
 /// | [`touch_after`](Self::touch_after) | 0 | skip a touch while the stored expiry is this close to the new one |
 /// | [`max_data_size`](Self::max_data_size) | 4 MiB | largest serialized session `set` accepts |
 /// | [`delete_batch_size`](Self::delete_batch_size) | 1,000 | most rows one cleanup statement deletes |
+/// | [`single_reaper`](Self::single_reaper) | `false` | only one instance's reaper runs at a time (database lock) |
+/// | [`start_reaper`](Self::start_reaper) | `false` | `build()` starts the expiry reaper |
 #[must_use = "a builder does nothing until `build()`"]
 pub struct Builder<DB: Dialect> {
     pool: Pool<DB>,
@@ -59,6 +62,8 @@ pub struct Builder<DB: Dialect> {
     touch_after: Duration,
     max_data_size: usize,
     delete_batch_size: u32,
+    single_reaper: bool,
+    start_reaper: bool,
 }
 
 impl<DB: Dialect> fmt::Debug for Builder<DB> {
@@ -73,6 +78,8 @@ impl<DB: Dialect> fmt::Debug for Builder<DB> {
             .field("touch_after", &self.touch_after)
             .field("max_data_size", &self.max_data_size)
             .field("delete_batch_size", &self.delete_batch_size)
+            .field("single_reaper", &self.single_reaper)
+            .field("start_reaper", &self.start_reaper)
             .finish_non_exhaustive()
     }
 }
@@ -89,6 +96,8 @@ impl<DB: Dialect> Builder<DB> {
             touch_after: Duration::ZERO,
             max_data_size: DEFAULT_MAX_DATA_SIZE,
             delete_batch_size: DEFAULT_DELETE_BATCH_SIZE,
+            single_reaper: false,
+            start_reaper: false,
         }
     }
 
@@ -149,6 +158,28 @@ impl<DB: Dialect> Builder<DB> {
         self
     }
 
+    /// When `true`, the expiry reaper of only one instance at a time runs, however many
+    /// app instances share the table (default `false`: each instance's reaper runs).
+    ///
+    /// Each run first tries, without waiting, to take a lock named after the table: a
+    /// session-level `pg_try_advisory_lock` on PostgreSQL, `GET_LOCK(name, 0)` on MySQL and
+    /// MariaDB. When another instance holds it, the run is skipped (counted by
+    /// [`ReaperHandle::skipped`](crate::ReaperHandle::skipped)). On SQLite it has no
+    /// effect: writers to one file already take turns.
+    pub fn single_reaper(mut self, single: bool) -> Self {
+        self.single_reaper = single;
+        self
+    }
+
+    /// When `true`, [`build`](Self::build) starts the expiry reaper, as
+    /// [`SqlStore::start_expiring_sessions`] does (default `false`). `build` must then run
+    /// inside a Tokio runtime, else it fails with [`Error::NoRuntime`]. Nothing is
+    /// started when `check_expiration_interval` is zero.
+    pub fn start_reaper(mut self, start: bool) -> Self {
+        self.start_reaper = start;
+        self
+    }
+
     /// Validates the options and builds the store. No database work is done here;
     /// call [`SqlStore::migrate`] to create the table.
     pub fn build(self) -> Result<SqlStore<DB>> {
@@ -196,8 +227,13 @@ impl<DB: Dialect> Builder<DB> {
             touch_after,
             max_data_size: self.max_data_size,
             delete_batch_size: self.delete_batch_size,
+            single_reaper: self.single_reaper,
         };
-        Ok(SqlStore::from_parts(self.pool, def, options))
+        let store = SqlStore::from_parts(self.pool, def, options);
+        if self.start_reaper {
+            store.start_expiring_sessions()?;
+        }
+        Ok(store)
     }
 }
 
@@ -210,6 +246,7 @@ impl Default for Options {
             touch_after: TimeDelta::zero(),
             max_data_size: DEFAULT_MAX_DATA_SIZE,
             delete_batch_size: DEFAULT_DELETE_BATCH_SIZE,
+            single_reaper: false,
         }
     }
 }

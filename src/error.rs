@@ -75,6 +75,10 @@ pub enum Error {
         attempts: u32,
     },
 
+    /// The expiry reaper was started outside a Tokio runtime, which it needs to run on.
+    #[error("the expiry reaper must be started from within a Tokio runtime")]
+    NoRuntime,
+
     /// The database returned an error or could not be reached.
     #[error("database error during {operation}")]
     Database {
@@ -109,7 +113,6 @@ impl Error {
 }
 
 /// Displays an error with its whole `source()` chain, `a: b: c`.
-#[allow(dead_code)] // used by the adapters and the reaper
 pub(crate) struct Chain<'a>(pub &'a (dyn std::error::Error + 'static));
 
 impl fmt::Display for Chain<'_> {

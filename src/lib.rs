@@ -5,6 +5,7 @@ mod config;
 mod dialect;
 mod error;
 mod ident;
+mod reaper;
 mod record;
 mod store;
 
@@ -17,6 +18,7 @@ pub use config::{
 pub use dialect::Dialect;
 pub use error::{Error, Result};
 pub use ident::MAX_IDENTIFIER_LEN;
+pub use reaper::ReaperHandle;
 pub use record::SessionRecord;
 pub use store::{SqlStore, MAX_SESSION_ID_LEN};
 

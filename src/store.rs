@@ -46,6 +46,7 @@ struct Inner<DB: Dialect> {
     def: TableDef,
     options: Options,
     sql: Statements,
+    reaper: crate::reaper::Slot,
 }
 
 impl<DB: Dialect> Clone for SqlStore<DB> {
@@ -105,6 +106,7 @@ impl<DB: Dialect> SqlStore<DB> {
                 def,
                 options,
                 sql,
+                reaper: crate::reaper::Slot::default(),
             }),
         }
     }
@@ -347,28 +349,15 @@ impl<DB: Dialect> SqlStore<DB> {
 
     /// Deletes expired rows, at most `delete_batch_size` per statement, until none is
     /// left; returns how many were removed.
+    ///
+    /// This is what the expiry reaper runs on each tick; call it yourself to clean up from
+    /// a cron job instead (see [`start_expiring_sessions`](Self::start_expiring_sessions)).
     pub async fn clear_expired_sessions(&self) -> Result<u64> {
         let started = Instant::now();
-        let batch = self.inner.options.delete_batch_size;
-        let mut total = 0;
-        loop {
-            let n = DB::execute(
-                self.exec(),
-                self.inner.sql.delete_expired.clone(),
-                vec![
-                    DB::time_value(Utc::now()),
-                    Value::Int(Some(i64::from(batch))),
-                ],
-            )
-            .await
-            .map_err(Error::db("clear_expired_sessions"))?;
-            total += n;
-            if n < u64::from(batch) {
-                break;
-            }
-        }
-        self.trace("clear_expired_sessions", started, total);
-        Ok(total)
+        let mut progress = crate::reaper::Progress::default();
+        self.sweep(None, None, &mut progress).await?;
+        self.trace("clear_expired_sessions", started, progress.rows);
+        Ok(progress.rows)
     }
 
     fn exec(&self) -> Exec<'_, DB> {
@@ -438,4 +427,36 @@ fn from_micros(micros: i64) -> Result<DateTime<Utc>> {
         what: "expires is out of range",
         source: None,
     })
+}
+
+/// A store that does not keep its state alive (held by the expiry reaper between runs).
+pub(crate) struct WeakStore<DB: Dialect>(std::sync::Weak<Inner<DB>>);
+
+impl<DB: Dialect> WeakStore<DB> {
+    pub(crate) fn upgrade(&self) -> Option<SqlStore<DB>> {
+        self.0.upgrade().map(|inner| SqlStore { inner })
+    }
+}
+
+/// Crate-internal access for the expiry reaper (`src/reaper.rs`).
+impl<DB: Dialect> SqlStore<DB> {
+    pub(crate) fn downgrade(&self) -> WeakStore<DB> {
+        WeakStore(Arc::downgrade(&self.inner))
+    }
+
+    pub(crate) fn reaper_slot(&self) -> &crate::reaper::Slot {
+        &self.inner.reaper
+    }
+
+    pub(crate) fn options(&self) -> &Options {
+        &self.inner.options
+    }
+
+    pub(crate) fn table_def(&self) -> &TableDef {
+        &self.inner.def
+    }
+
+    pub(crate) fn statements(&self) -> &Statements {
+        &self.inner.sql
+    }
 }

@@ -71,6 +71,21 @@ pub(crate) mod private {
             lock_key: i64,
         ) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
 
+        /// Tries, without waiting, to take the lock that lets one instance at a time run the
+        /// expiry reaper on this table; `Ok(true)` when `conn` now holds it. The lock belongs
+        /// to the connection's session, so it is freed if the connection dies. Dialects
+        /// without such a lock (SQLite: one file, writers already serialized) return `true`.
+        fn try_reaper_lock(
+            conn: &mut Self::Connection,
+            lock_key: i64,
+        ) -> impl Future<Output = Result<bool, sqlx::Error>> + Send;
+
+        /// Releases what [`try_reaper_lock`](Self::try_reaper_lock) took on `conn`.
+        fn release_reaper_lock(
+            conn: &mut Self::Connection,
+            lock_key: i64,
+        ) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
+
         /// Runs one statement; returns the number of rows affected.
         fn execute(
             ex: Exec<'_, Self>,

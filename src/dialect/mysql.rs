@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use sqlx::{MySql, Pool};
+use sqlx::{MySql, MySqlConnection, Pool};
 
 use super::exec::{self, Exec, Kind, Value};
 use super::private::Backend;
@@ -120,5 +120,38 @@ impl Backend for MySql {
         result
     }
 
+    async fn try_reaper_lock(
+        conn: &mut MySqlConnection,
+        lock_key: i64,
+    ) -> Result<bool, sqlx::Error> {
+        // A named lock belongs to the session; a timeout of 0 never waits.
+        let rows = exec::fetch::<Self>(
+            Exec::Conn(conn),
+            Arc::from("SELECT CAST(GET_LOCK(?, 0) AS SIGNED)"),
+            vec![Value::Text(Some(reaper_lock_name(lock_key)))],
+            &[Kind::Int],
+        )
+        .await?;
+        Ok(rows.first().and_then(|r| r.first()) == Some(&Value::Int(Some(1))))
+    }
+
+    async fn release_reaper_lock(
+        conn: &mut MySqlConnection,
+        lock_key: i64,
+    ) -> Result<(), sqlx::Error> {
+        exec::execute::<Self>(
+            Exec::Conn(conn),
+            Arc::from("DO RELEASE_LOCK(?)"),
+            vec![Value::Text(Some(reaper_lock_name(lock_key)))],
+        )
+        .await
+        .map(drop)
+    }
+
     super::forward_exec!();
+}
+
+/// The `GET_LOCK` name of the expiry reaper of one table (at most 64 characters).
+fn reaper_lock_name(lock_key: i64) -> String {
+    format!("sqlx_session_store:reaper:{lock_key:x}")
 }

@@ -3,9 +3,9 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use sqlx::{Pool, Postgres};
+use sqlx::{PgConnection, Pool, Postgres};
 
-use super::exec::{self, Exec, Value};
+use super::exec::{self, Exec, Kind, Value};
 use super::private::Backend;
 use super::sql::{ColumnType, ParamKind, TableDef};
 
@@ -55,12 +55,15 @@ impl Backend for Postgres {
     fn delete_expired_batch(def: &TableDef) -> String {
         // No DELETE ... LIMIT in PostgreSQL: pick a bounded set of keys through the expiry
         // index; SKIP LOCKED lets concurrent reapers take disjoint batches instead of waiting.
+        // `= ANY(ARRAY(subquery))` makes the keys an InitPlan probed through the primary
+        // key; `IN (subquery)` is planned as a hash semi-join over a sequential scan of the
+        // whole table, once per batch.
         let t = def.qualified::<Self>();
         let sid = Self::quote(def.sid.as_str());
         let expires = Self::quote(def.expires.as_str());
         format!(
-            "DELETE FROM {t} WHERE {sid} IN (SELECT {sid} FROM {t} \
-             WHERE {expires} <= $1::timestamptz ORDER BY {expires} LIMIT $2 FOR UPDATE SKIP LOCKED)"
+            "DELETE FROM {t} WHERE {sid} = ANY(ARRAY(SELECT {sid} FROM {t} \
+             WHERE {expires} <= $1::timestamptz ORDER BY {expires} LIMIT $2 FOR UPDATE SKIP LOCKED))"
         )
     }
 
@@ -94,6 +97,32 @@ impl Backend for Postgres {
             exec::execute::<Self>(Exec::Conn(&mut *tx), stmt.clone(), Vec::new()).await?;
         }
         tx.commit().await
+    }
+
+    async fn try_reaper_lock(conn: &mut PgConnection, lock_key: i64) -> Result<bool, sqlx::Error> {
+        // Session-level, so that each batch still commits on its own.
+        let rows = exec::fetch::<Self>(
+            Exec::Conn(conn),
+            Arc::from("SELECT pg_try_advisory_lock($1)"),
+            vec![Value::Int(Some(lock_key))],
+            &[Kind::Bool],
+        )
+        .await?;
+        Ok(rows.first().and_then(|r| r.first()) == Some(&Value::Bool(Some(true))))
+    }
+
+    async fn release_reaper_lock(
+        conn: &mut PgConnection,
+        lock_key: i64,
+    ) -> Result<(), sqlx::Error> {
+        exec::fetch::<Self>(
+            Exec::Conn(conn),
+            Arc::from("SELECT pg_advisory_unlock($1)"),
+            vec![Value::Int(Some(lock_key))],
+            &[Kind::Bool],
+        )
+        .await
+        .map(drop)
     }
 
     super::forward_exec!();

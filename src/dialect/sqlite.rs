@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use sqlx::{Pool, Sqlite};
+use sqlx::{Pool, Sqlite, SqliteConnection};
 
 use super::exec::{self, Exec, Value};
 use super::private::Backend;
@@ -86,6 +86,22 @@ impl Backend for Sqlite {
             exec::execute::<Self>(Exec::Conn(&mut *tx), stmt.clone(), Vec::new()).await?;
         }
         tx.commit().await
+    }
+
+    async fn try_reaper_lock(
+        _conn: &mut SqliteConnection,
+        _lock_key: i64,
+    ) -> Result<bool, sqlx::Error> {
+        // One database file: concurrent reapers already take turns on its write lock, and
+        // there is no cross-process named lock to take.
+        Ok(true)
+    }
+
+    async fn release_reaper_lock(
+        _conn: &mut SqliteConnection,
+        _lock_key: i64,
+    ) -> Result<(), sqlx::Error> {
+        Ok(())
     }
 
     super::forward_exec!();
