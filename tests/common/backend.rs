@@ -48,6 +48,12 @@ pub trait Backend: Send + Sync + 'static {
     /// Quotes an identifier the way the store does.
     fn quote(ident: &str) -> String;
 
+    /// SQL for "now" in the representation the store uses for `expires` (UTC).
+    const NOW_AS_STORED: &'static str;
+
+    /// A query giving the connection's UTC offset in minutes, if the database has one.
+    const ZONE_OFFSET_MINUTES: Option<&'static str>;
+
     /// Drops every table this test made (names containing `ctx.unique`).
     fn cleanup(pool: Pool<Self::DB>, ctx: &Ctx) -> impl Future<Output = ()> + Send;
 }
@@ -127,6 +133,9 @@ impl Backend for Sqlite {
     type DB = sqlx::Sqlite;
     const NAME: &'static str = "sqlite";
     const STORES_INVALID_JSON: bool = true;
+    const NOW_AS_STORED: &'static str =
+        "CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)";
+    const ZONE_OFFSET_MINUTES: Option<&'static str> = None;
 
     async fn pool_in_zone(ctx: &Ctx, _time_zone: &str) -> Option<Pool<sqlx::Sqlite>> {
         use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
@@ -202,18 +211,27 @@ impl Backend for Postgres {
     type DB = sqlx::Postgres;
     const NAME: &'static str = "postgres";
     const STORES_INVALID_JSON: bool = false;
+    const NOW_AS_STORED: &'static str = "now()";
+    const ZONE_OFFSET_MINUTES: Option<&'static str> =
+        Some("SELECT (EXTRACT(TIMEZONE FROM now()) / 60)::int8");
 
     async fn pool_in_zone(_ctx: &Ctx, time_zone: &str) -> Option<Pool<sqlx::Postgres>> {
         use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
         let url = Self::url();
         let options: PgConnectOptions = url.parse().expect("valid DATABASE_URL_POSTGRES");
-        // PostgreSQL reads a bare offset in POSIX style (sign inverted); a named offset zone
-        // is unambiguous: `<+0930>-09:30` means UTC+09:30.
-        let zone = posix_zone(time_zone);
-        let options = options.options([("TimeZone", zone.as_str())]);
+        // sqlx starts every PostgreSQL connection in UTC; move it to the test's zone
+        // (an ISO offset: positive is east of UTC).
+        let set_zone = format!("SET TIME ZONE INTERVAL '{time_zone}' HOUR TO MINUTE");
         match PgPoolOptions::new()
             .max_connections(5)
             .acquire_timeout(std::time::Duration::from_secs(10))
+            .after_connect(move |conn, _| {
+                let sql = set_zone.clone();
+                Box::pin(async move {
+                    conn.execute(sqlx::AssertSqlSafe(sql)).await?;
+                    Ok(())
+                })
+            })
             .connect_with(options)
             .await
         {
@@ -266,14 +284,6 @@ impl Backend for Postgres {
     }
 }
 
-/// `+09:30` → `<+0930>-09:30` (POSIX zones count west as positive).
-#[cfg(feature = "postgres")]
-fn posix_zone(offset: &str) -> String {
-    let (sign, rest) = offset.split_at(1);
-    let inverted = if sign == "+" { "-" } else { "+" };
-    format!("<{sign}{}>{inverted}{rest}", rest.replace(':', ""))
-}
-
 // ---------------------------------------------------------------- MySQL / MariaDB
 
 #[cfg(feature = "mysql")]
@@ -292,6 +302,9 @@ impl Backend for MySql {
     type DB = sqlx::MySql;
     const NAME: &'static str = "mysql";
     const STORES_INVALID_JSON: bool = true;
+    const NOW_AS_STORED: &'static str = "UTC_TIMESTAMP(6)";
+    const ZONE_OFFSET_MINUTES: Option<&'static str> =
+        Some("SELECT CAST(ROUND(TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), NOW()) / 60) AS SIGNED)");
 
     async fn pool_in_zone(_ctx: &Ctx, time_zone: &str) -> Option<Pool<sqlx::MySql>> {
         use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};

@@ -2,16 +2,18 @@
 //! store's contract as generic functions, and `store_suite!` runs all of them for one
 //! backend (one call each in `tests/sqlite.rs`, `tests/postgres.rs`, `tests/mysql.rs`).
 
-pub mod backend;
-pub mod suite;
 #[cfg(feature = "async-session")]
 pub mod async_session_suite;
+pub mod backend;
+pub mod suite;
+#[cfg(feature = "tower-sessions")]
+pub mod tower_sessions_suite;
 
 /// Generates one `#[tokio::test]` per suite function for `$backend`.
 #[macro_export]
 macro_rules! store_suite {
     ($backend:ty) => {
-        $crate::store_suite!(@tests $backend;
+        $crate::store_suite!(@tests $backend; suite:
             set_get_roundtrip,
             default_expiry_uses_expiration,
             expired_rows_are_never_returned,
@@ -34,12 +36,23 @@ macro_rules! store_suite {
             migration_file_matches_migrate,
             store_is_cheap_to_clone_and_debug_hides_secrets,
         );
+        #[cfg(feature = "tower-sessions")]
+        mod tower_sessions_adapter {
+            use super::common;
+            $crate::store_suite!(@tests $backend; tower_sessions_suite:
+                tower_roundtrip_and_expiry,
+                tower_create_never_overwrites_on_id_collision,
+                tower_save_never_resurrects_a_destroyed_session,
+                tower_non_object_data_is_a_decode_error,
+                tower_axum_request_cycle,
+            );
+        }
     };
-    (@tests $backend:ty; $($test:ident),* $(,)?) => {$(
+    (@tests $backend:ty; $module:ident: $($test:ident),* $(,)?) => {$(
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn $test() {
             let ctx = common::backend::Ctx::new(stringify!($test));
-            common::suite::$test::<$backend>(ctx).await;
+            common::$module::$test::<$backend>(ctx).await;
         }
     )*};
 }

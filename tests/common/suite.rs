@@ -8,12 +8,12 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::json;
 use sqlx_session_store::{Error, SqlStore};
 
-use super::backend::{store, Backend, Ctx, DEFAULT_TEST_ZONE};
+use super::backend::{store, Backend, Ctx};
 
 /// Opens the test pool, or returns from the test (after a notice) when the backend is skipped.
 macro_rules! pool_or_skip {
     ($b:ty, $ctx:expr) => {
-        match <$b>::pool_in_zone(&$ctx, DEFAULT_TEST_ZONE).await {
+        match <$b>::pool_in_zone(&$ctx, $crate::common::backend::DEFAULT_TEST_ZONE).await {
             Some(pool) => pool,
             None => return,
         }
@@ -120,6 +120,18 @@ pub async fn expiry_is_independent_of_the_connection_time_zone<B: Backend>(ctx: 
         let Some(pool) = B::pool_in_zone(&ctx, zone).await else {
             return;
         };
+        if let Some(sql) = B::ZONE_OFFSET_MINUTES {
+            let expected = if zone.starts_with('+') {
+                13 * 60
+            } else {
+                -11 * 60
+            };
+            assert_eq!(
+                B::scalar(&pool, sql).await,
+                expected,
+                "the connection really is in {zone}"
+            );
+        }
         let tag = if zone.starts_with('+') { "tzp" } else { "tzm" };
         let s = migrated::<B>(&pool, &ctx, tag).await;
         let in_30_min = micros(Utc::now() + TimeDelta::minutes(30));
@@ -131,6 +143,13 @@ pub async fn expiry_is_independent_of_the_connection_time_zone<B: Backend>(ctx: 
         assert_eq!(got.map(|r| r.expires), Some(in_30_min), "zone {zone}");
         assert!(s.get("past").await.unwrap().is_none(), "zone {zone}");
         assert_eq!(s.length().await.unwrap(), 1, "zone {zone}");
+        // The database's own clock agrees: the stored value is UTC, not local time.
+        let table = B::quote(&ctx.table(tag));
+        let live_by_db_clock = format!(
+            "SELECT COUNT(*) FROM {table} WHERE expires > {}",
+            B::NOW_AS_STORED
+        );
+        assert_eq!(B::scalar(&pool, &live_by_db_clock).await, 1, "zone {zone}");
         assert_eq!(s.clear_expired_sessions().await.unwrap(), 1, "zone {zone}");
         B::cleanup(pool, &ctx).await;
     }

@@ -1,0 +1,182 @@
+//! The tower-sessions front end (axum 0.8), on every backend.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+
+use axum::{body::Body, routing::get, Router};
+use http_body_util::BodyExt;
+use serde_json::json;
+use sqlx_session_store::SqlStore;
+use time::{Duration, OffsetDateTime};
+use tower::ServiceExt;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{Error as StoreError, ExpiredDeletion, SessionStore};
+use tower_sessions::{Session, SessionManagerLayer};
+
+use super::backend::{store, Backend, Ctx};
+use super::suite::pool_or_skip;
+
+fn record(expiry: OffsetDateTime) -> Record {
+    let mut data = HashMap::new();
+    data.insert("user".to_owned(), json!({ "id": 7, "name": "Zoë" }));
+    Record {
+        id: Id::default(),
+        data,
+        expiry_date: expiry
+            .replace_nanosecond(expiry.microsecond() * 1000)
+            .unwrap(),
+    }
+}
+
+async fn migrated<B: Backend>(pool: &sqlx::Pool<B::DB>, ctx: &Ctx, tag: &str) -> SqlStore<B::DB> {
+    let s = store::<B>(pool, ctx, tag);
+    s.migrate().await.unwrap();
+    s
+}
+
+pub async fn tower_roundtrip_and_expiry<B: Backend>(ctx: Ctx) {
+    let pool = pool_or_skip!(B, ctx);
+    let s = migrated::<B>(&pool, &ctx, "tsrt").await;
+    let mut rec = record(OffsetDateTime::now_utc() + Duration::hours(1));
+    SessionStore::create(&s, &mut rec).await.unwrap();
+    assert_eq!(
+        SessionStore::load(&s, &rec.id).await.unwrap(),
+        Some(rec.clone())
+    );
+    // The row holds the data map as a plain JSON object, like every front end.
+    let stored = s.get(&rec.id.to_string()).await.unwrap().unwrap();
+    assert_eq!(stored.data, json!({ "user": { "id": 7, "name": "Zoë" } }));
+
+    let mut old = record(OffsetDateTime::now_utc() - Duration::seconds(1));
+    SessionStore::create(&s, &mut old).await.unwrap();
+    assert_eq!(SessionStore::load(&s, &old.id).await.unwrap(), None);
+    assert_eq!(SessionStore::load(&s, &Id::default()).await.unwrap(), None);
+
+    ExpiredDeletion::delete_expired(&s).await.unwrap();
+    assert_eq!(
+        s.clear_expired_sessions().await.unwrap(),
+        0,
+        "delete_expired removed it"
+    );
+    assert_eq!(s.length().await.unwrap(), 1);
+    B::cleanup(pool, &ctx).await;
+}
+
+pub async fn tower_create_never_overwrites_on_id_collision<B: Backend>(ctx: Ctx) {
+    let pool = pool_or_skip!(B, ctx);
+    let s = migrated::<B>(&pool, &ctx, "tscoll").await;
+    let mut rec = record(OffsetDateTime::now_utc() + Duration::hours(1));
+    let taken = rec.id;
+    // Someone else's session already has this id.
+    s.set(
+        &taken.to_string(),
+        &json!({ "owner": "someone else" }),
+        None,
+    )
+    .await
+    .unwrap();
+
+    SessionStore::create(&s, &mut rec).await.unwrap();
+    assert_ne!(rec.id, taken, "a colliding id is replaced");
+    assert_eq!(
+        s.get(&taken.to_string()).await.unwrap().unwrap().data,
+        json!({ "owner": "someone else" }),
+        "the existing session is untouched"
+    );
+    assert_eq!(SessionStore::load(&s, &rec.id).await.unwrap(), Some(rec));
+    B::cleanup(pool, &ctx).await;
+}
+
+pub async fn tower_save_never_resurrects_a_destroyed_session<B: Backend>(ctx: Ctx) {
+    let pool = pool_or_skip!(B, ctx);
+    let s = migrated::<B>(&pool, &ctx, "tsres").await;
+    let mut rec = record(OffsetDateTime::now_utc() + Duration::hours(1));
+    SessionStore::create(&s, &mut rec).await.unwrap();
+
+    // Request A loaded the session; request B logs out; then A saves its copy.
+    let in_flight = SessionStore::load(&s, &rec.id).await.unwrap().unwrap();
+    SessionStore::delete(&s, &rec.id).await.unwrap();
+    let mut changed = in_flight.clone();
+    changed.data.insert("cart".to_owned(), json!([1, 2]));
+    SessionStore::save(&s, &changed).await.unwrap();
+    assert_eq!(
+        SessionStore::load(&s, &rec.id).await.unwrap(),
+        None,
+        "logout stays"
+    );
+    assert_eq!(s.length().await.unwrap(), 0);
+    B::cleanup(pool, &ctx).await;
+}
+
+pub async fn tower_non_object_data_is_a_decode_error<B: Backend>(ctx: Ctx) {
+    let pool = pool_or_skip!(B, ctx);
+    let s = migrated::<B>(&pool, &ctx, "tsdec").await;
+    let id = Id::default();
+    s.set(&id.to_string(), &json!([1, 2, 3]), None)
+        .await
+        .unwrap();
+    let err = SessionStore::load(&s, &id).await.unwrap_err();
+    assert!(matches!(err, StoreError::Decode(_)), "{err:?}");
+    assert!(s.get(&id.to_string()).await.unwrap().is_some(), "row kept");
+    B::cleanup(pool, &ctx).await;
+}
+
+/// A tiny axum app: `/` counts visits, `/logout` ends the session.
+fn app<DB: sqlx_session_store::Dialect>(store: SqlStore<DB>) -> Router {
+    Router::new()
+        .route(
+            "/",
+            get(|session: Session| async move {
+                let n: u64 = session.get("n").await.unwrap().unwrap_or(0) + 1;
+                session.insert("n", n).await.unwrap();
+                n.to_string()
+            }),
+        )
+        .route(
+            "/logout",
+            get(|session: Session| async move {
+                session.flush().await.unwrap();
+                "bye"
+            }),
+        )
+        .layer(SessionManagerLayer::new(store).with_secure(false))
+}
+
+/// Sends GET `path` with `cookie`; returns the body and the `Set-Cookie` name=value, if any.
+pub async fn call(app: &Router, path: &str, cookie: Option<&str>) -> (String, Option<String>) {
+    let mut req = axum::http::Request::get(path);
+    if let Some(c) = cookie {
+        req = req.header("cookie", c);
+    }
+    let resp = app
+        .clone()
+        .oneshot(req.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "{}", resp.status());
+    let set_cookie = resp
+        .headers()
+        .get("set-cookie")
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned());
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    (String::from_utf8(body.to_vec()).unwrap(), set_cookie)
+}
+
+pub async fn tower_axum_request_cycle<B: Backend>(ctx: Ctx) {
+    let pool = pool_or_skip!(B, ctx);
+    let s = migrated::<B>(&pool, &ctx, "tsaxum").await;
+    let app = app(s.clone());
+    let (body, cookie) = call(&app, "/", None).await;
+    assert_eq!(body, "1");
+    let cookie = cookie.expect("a session cookie");
+    assert_eq!(call(&app, "/", Some(&cookie)).await.0, "2");
+    assert_eq!(call(&app, "/", Some(&cookie)).await.0, "3");
+    assert_eq!(s.length().await.unwrap(), 1);
+
+    call(&app, "/logout", Some(&cookie)).await;
+    assert_eq!(s.length().await.unwrap(), 0);
+    // The old cookie now starts a fresh session.
+    assert_eq!(call(&app, "/", Some(&cookie)).await.0, "1");
+    B::cleanup(pool, &ctx).await;
+}
