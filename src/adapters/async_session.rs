@@ -142,5 +142,6 @@ fn decode(id: String, data: Value, expires: DateTime<Utc>) -> Result<Session, Er
         "expiry": expires.to_rfc3339_opts(SecondsFormat::Micros, true),
         "data": raw,
     });
-    serde_json::from_value(whole).map_err(Error::corrupt("row does not make an async-session Session"))
+    serde_json::from_value(whole)
+        .map_err(Error::corrupt("row does not make an async-session Session"))
 }

@@ -117,7 +117,11 @@ pub async fn as_roundtrip_keeps_data_and_expiry<B: Backend>(ctx: Ctx) {
         .await
         .unwrap()
         .expect("a new session returns its cookie value");
-    assert_eq!(id_of(&cookie), id, "the row key is Session::id of the cookie");
+    assert_eq!(
+        id_of(&cookie),
+        id,
+        "the row key is Session::id of the cookie"
+    );
 
     let loaded = s.load_session(cookie.clone()).await.unwrap().expect("live");
     assert_eq!(loaded.id(), id);
@@ -242,7 +246,11 @@ pub async fn as_malformed_cookie_values_load_as_none<B: Backend>(ctx: Ctx) {
         truncated.as_str(),
     ] {
         let got = s.load_session(bad.to_owned()).await;
-        assert!(matches!(got, Ok(None)), "cookie value of {} bytes", bad.len());
+        assert!(
+            matches!(got, Ok(None)),
+            "cookie value of {} bytes",
+            bad.len()
+        );
     }
     // The id itself (what is stored) is not a cookie value either.
     assert!(s.load_session(id_of(&good)).await.unwrap().is_none());
@@ -263,7 +271,11 @@ pub async fn as_stored_data_is_the_plain_json_object<B: Backend>(ctx: Ctx) {
     session.set_expiry(expiry);
     let cookie = s.store_session(session).await.unwrap().unwrap();
 
-    let record = s.get(&id_of(&cookie)).await.unwrap().expect("row by Session::id");
+    let record = s
+        .get(&id_of(&cookie))
+        .await
+        .unwrap()
+        .expect("row by Session::id");
     assert_eq!(
         record.data,
         json!({
@@ -286,9 +298,12 @@ pub async fn as_rows_written_by_the_core_store_load<B: Backend>(ctx: Ctx) {
     let s = migrated::<B>(&pool, &ctx, "ascore").await;
 
     // The layout the core API and the tower-sessions front end write.
-    let cookie = Session::new().into_cookie_value().expect("a new session's cookie");
+    let cookie = Session::new()
+        .into_cookie_value()
+        .expect("a new session's cookie");
     let expires = micros(Utc::now() + TimeDelta::minutes(10));
-    let data = json!({ "user": { "name": "chashu ✓", "id": 7, "roles": ["admin", "cat"] }, "n": 5 });
+    let data =
+        json!({ "user": { "name": "chashu ✓", "id": 7, "roles": ["admin", "cat"] }, "n": 5 });
     s.set(&id_of(&cookie), &data, Some(expires)).await.unwrap();
 
     let loaded = s.load_session(cookie).await.unwrap().expect("live");
@@ -339,7 +354,10 @@ pub async fn as_new_session_never_overwrites_on_id_collision<B: Backend>(ctx: Ct
         .await
         .unwrap()
         .expect("a new session's cookie");
-    assert_ne!(second_cookie, "colliding-cookie", "regenerated on collision");
+    assert_ne!(
+        second_cookie, "colliding-cookie",
+        "regenerated on collision"
+    );
 
     let first = s.load_session(first_cookie).await.unwrap().unwrap();
     assert_eq!(first.get::<String>("owner").as_deref(), Some("first"));
@@ -358,7 +376,10 @@ pub async fn as_non_json_raw_value_is_refused_and_nothing_is_written<B: Backend>
     let err = s.store_session(session).await.expect_err("refused");
     let ours = err.downcast_ref::<Error>().expect("the crate's error type");
     assert!(matches!(ours, Error::Serialize(_)), "{ours:?}");
-    assert!(!err.to_string().contains("hello"), "errors never carry session data");
+    assert!(
+        !err.to_string().contains("hello"),
+        "errors never carry session data"
+    );
     assert_eq!(s.length().await.unwrap(), 0);
     B::cleanup(pool, &ctx).await;
 }
@@ -368,7 +389,9 @@ pub async fn as_corrupt_row_is_an_error_not_a_panic<B: Backend>(ctx: Ctx) {
     let s = migrated::<B>(&pool, &ctx, "ascorrupt").await;
 
     let cookie = Session::new().into_cookie_value().unwrap();
-    s.set(&id_of(&cookie), &json!([1, 2, 3]), None).await.unwrap();
+    s.set(&id_of(&cookie), &json!([1, 2, 3]), None)
+        .await
+        .unwrap();
     let err = s.load_session(cookie).await.expect_err("not a JSON object");
     let ours = err.downcast_ref::<Error>().expect("the crate's error type");
     assert!(matches!(ours, Error::CorruptRow { .. }), "{ours:?}");
@@ -389,6 +412,10 @@ pub async fn as_destroy_unknown_and_clear_store<B: Backend>(ctx: Ctx) {
     assert_eq!(s.length().await.unwrap(), 3);
     s.clear_store().await.unwrap();
     assert_eq!(s.length().await.unwrap(), 0);
-    assert_eq!(other.length().await.unwrap(), 1, "clear_store empties one table only");
+    assert_eq!(
+        other.length().await.unwrap(),
+        1,
+        "clear_store empties one table only"
+    );
     B::cleanup(pool, &ctx).await;
 }
