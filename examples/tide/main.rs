@@ -36,6 +36,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let store = SqliteStore::new(pool);
     store.migrate().await?;
 
+    // The crate's built-in reaper runs on tokio; under async-std, clean up from a task.
+    let interval = store.check_expiration_interval();
+    if !interval.is_zero() {
+        let reaper = store.clone();
+        async_std::task::spawn(async move {
+            loop {
+                async_std::task::sleep(interval).await;
+                if let Err(e) = reaper.clear_expired_sessions().await {
+                    eprintln!("expired-session cleanup failed: {e}");
+                }
+            }
+        });
+    }
+
     let app = app::app(store, secret.as_bytes())?;
     println!("listening on http://{addr} (sessions in {file})");
     app.listen(addr).await?;
