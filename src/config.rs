@@ -6,9 +6,12 @@ use std::time::Duration;
 use chrono::TimeDelta;
 use sqlx::Pool;
 
+use std::sync::Arc;
+
 use crate::dialect::sql::TableDef;
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
+use crate::fields::{Column, CustomColumn, ExtendFields};
 use crate::ident::Ident;
 use crate::store::SqlStore;
 
@@ -51,6 +54,10 @@ pub(crate) struct Options {
 /// | [`delete_batch_size`](Self::delete_batch_size) | 1,000 | most rows one cleanup statement deletes |
 /// | [`single_reaper`](Self::single_reaper) | `false` | only one instance's reaper runs at a time (database lock) |
 /// | [`start_reaper`](Self::start_reaper) | `false` | `build()` starts the expiry reaper |
+/// | [`column`](Self::column) | none | a custom column (repeat for more) |
+/// | [`extend_default_fields`](Self::extend_default_fields) | none | the hook filling the custom columns |
+/// | [`sid_column`](Self::sid_column), [`data_column`](Self::data_column), [`expires_column`](Self::expires_column) | `sid`, `data`, `expires` | core column names, for an app-managed table |
+/// | [`created_at_column`](Self::created_at_column), [`updated_at_column`](Self::updated_at_column) | `created_at`, `updated_at` | or [`without_timestamp_columns`](Self::without_timestamp_columns) |
 #[must_use = "a builder does nothing until `build()`"]
 pub struct Builder<DB: Dialect> {
     pool: Pool<DB>,
@@ -64,6 +71,13 @@ pub struct Builder<DB: Dialect> {
     delete_batch_size: u32,
     single_reaper: bool,
     start_reaper: bool,
+    columns: Vec<Column>,
+    hook: Option<Arc<dyn ExtendFields>>,
+    sid_column: String,
+    data_column: String,
+    expires_column: String,
+    created_at_column: Option<String>,
+    updated_at_column: Option<String>,
 }
 
 impl<DB: Dialect> fmt::Debug for Builder<DB> {
@@ -80,6 +94,13 @@ impl<DB: Dialect> fmt::Debug for Builder<DB> {
             .field("delete_batch_size", &self.delete_batch_size)
             .field("single_reaper", &self.single_reaper)
             .field("start_reaper", &self.start_reaper)
+            .field("columns", &self.columns)
+            .field("extend_default_fields", &self.hook.is_some())
+            .field("sid_column", &self.sid_column)
+            .field("data_column", &self.data_column)
+            .field("expires_column", &self.expires_column)
+            .field("created_at_column", &self.created_at_column)
+            .field("updated_at_column", &self.updated_at_column)
             .finish_non_exhaustive()
     }
 }
@@ -98,7 +119,72 @@ impl<DB: Dialect> Builder<DB> {
             delete_batch_size: DEFAULT_DELETE_BATCH_SIZE,
             single_reaper: false,
             start_reaper: false,
+            columns: Vec::new(),
+            hook: None,
+            sid_column: "sid".to_owned(),
+            data_column: "data".to_owned(),
+            expires_column: "expires".to_owned(),
+            created_at_column: Some("created_at".to_owned()),
+            updated_at_column: Some("updated_at".to_owned()),
         }
+    }
+
+    /// Declares a custom column; `migrate` creates it (and its index) with the table.
+    /// Its value comes from the [`extend_default_fields`](Self::extend_default_fields) hook.
+    /// The name is validated like the table name.
+    pub fn column(mut self, column: Column) -> Self {
+        self.columns.push(column);
+        self
+    }
+
+    /// The hook computing the custom columns' values from the session being written
+    /// (the seed's `extendDefaultFields`).
+    ///
+    /// It runs on every write of session data, insert and update alike (`set`, `create`,
+    /// `update`, and so every front end's save), and never on `touch`. A value of the
+    /// wrong type for its column, or for a column that is not declared, makes that write
+    /// fail with [`Error::FieldType`] or [`Error::UnknownColumn`]; nothing is written.
+    pub fn extend_default_fields(mut self, hook: impl ExtendFields) -> Self {
+        self.hook = Some(Arc::new(hook));
+        self
+    }
+
+    /// Name of the session id column (default `sid`), for a table the app manages itself.
+    pub fn sid_column(mut self, name: impl Into<String>) -> Self {
+        self.sid_column = name.into();
+        self
+    }
+
+    /// Name of the session data column (default `data`).
+    pub fn data_column(mut self, name: impl Into<String>) -> Self {
+        self.data_column = name.into();
+        self
+    }
+
+    /// Name of the expiry column (default `expires`).
+    pub fn expires_column(mut self, name: impl Into<String>) -> Self {
+        self.expires_column = name.into();
+        self
+    }
+
+    /// Name of the creation time column (default `created_at`).
+    pub fn created_at_column(mut self, name: impl Into<String>) -> Self {
+        self.created_at_column = Some(name.into());
+        self
+    }
+
+    /// Name of the last-write time column (default `updated_at`).
+    pub fn updated_at_column(mut self, name: impl Into<String>) -> Self {
+        self.updated_at_column = Some(name.into());
+        self
+    }
+
+    /// For an app-managed table without `created_at` and `updated_at` columns: the store
+    /// then writes neither, and session lists report no `updated_at`.
+    pub fn without_timestamp_columns(mut self) -> Self {
+        self.created_at_column = None;
+        self.updated_at_column = None;
+        self
     }
 
     /// The table to keep sessions in (default `sessions`).
@@ -215,11 +301,35 @@ impl<DB: Dialect> Builder<DB> {
                 reason: "must be positive",
             });
         }
+        let column = |name: &str| Ident::new("column name", name);
+        let optional = |name: &Option<String>| name.as_deref().map(column).transpose();
+        let extra = self
+            .columns
+            .into_iter()
+            .map(CustomColumn::validate)
+            .collect::<Result<Vec<_>>>()?;
         let def = TableDef {
             schema,
             table,
-            ..TableDef::default()
+            sid: column(&self.sid_column)?,
+            data: column(&self.data_column)?,
+            expires: column(&self.expires_column)?,
+            created_at: optional(&self.created_at_column)?,
+            updated_at: optional(&self.updated_at_column)?,
+            extra,
         };
+        let mut names: Vec<String> = def
+            .columns()
+            .iter()
+            .map(|c| c.name.as_str().to_ascii_lowercase())
+            .collect();
+        names.sort();
+        if names.windows(2).any(|w| w.first() == w.get(1)) {
+            return Err(Error::InvalidConfig {
+                option: "column",
+                reason: "two columns have the same name",
+            });
+        }
         let options = Options {
             expiration,
             check_expiration_interval: self.check_expiration_interval,
@@ -229,7 +339,7 @@ impl<DB: Dialect> Builder<DB> {
             delete_batch_size: self.delete_batch_size,
             single_reaper: self.single_reaper,
         };
-        let store = SqlStore::from_parts(self.pool, def, options);
+        let store = SqlStore::from_parts(self.pool, def, options, self.hook);
         if self.start_reaper {
             store.start_expiring_sessions()?;
         }

@@ -79,6 +79,36 @@ pub enum Error {
     #[error("the expiry reaper must be started from within a Tokio runtime")]
     NoRuntime,
 
+    /// A custom column was named that the store does not declare (by the
+    /// `extend_default_fields` hook, or in a query such as `destroy_where`).
+    #[error("no custom column named {column:?} is declared on this store")]
+    UnknownColumn {
+        /// The name that was given.
+        column: String,
+    },
+
+    /// A value does not fit its custom column's declared type (or is NULL for a
+    /// non-nullable column). Nothing was written.
+    #[error("custom column {column:?} takes {expected} values, got {found}")]
+    FieldType {
+        /// The column.
+        column: String,
+        /// The declared type family.
+        expected: &'static str,
+        /// What was given instead.
+        found: &'static str,
+    },
+
+    /// The table lacks columns the store needs: it does not exist yet (run `migrate()`),
+    /// or an app-managed table does not match the column names given to the builder.
+    #[error("table {table:?} lacks the columns {missing:?} (run migrate() to create a new table, or add them)")]
+    MissingColumns {
+        /// The table, as `schema.table` when a schema is set.
+        table: String,
+        /// Every needed column that was not found.
+        missing: Vec<String>,
+    },
+
     /// The database returned an error or could not be reached.
     #[error("database error during {operation}")]
     Database {

@@ -16,6 +16,7 @@
 mod config;
 mod dialect;
 mod error;
+mod fields;
 mod ident;
 mod reaper;
 mod record;
@@ -29,9 +30,10 @@ pub use config::{
 };
 pub use dialect::Dialect;
 pub use error::{Error, Result};
+pub use fields::{Column, ColumnKind, DefaultFields, ExtendFields, FieldValue, Fields};
 pub use ident::MAX_IDENTIFIER_LEN;
 pub use reaper::ReaperHandle;
-pub use record::SessionRecord;
+pub use record::{SessionInfo, SessionRecord};
 pub use store::{SqlStore, MAX_SESSION_ID_LEN};
 
 /// The sqlx this crate is built on, so that pools and options match its version.

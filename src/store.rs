@@ -9,10 +9,11 @@ use sqlx::Pool;
 
 use crate::config::{Builder, Options};
 use crate::dialect::exec::{Exec, Kind, Value};
-use crate::dialect::sql::{Statements, TableDef};
+use crate::dialect::sql::{ColumnQueries, Statements, TableDef};
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
-use crate::record::SessionRecord;
+use crate::fields::{field_values, find_column, ColumnKind, ExtendFields, FieldValue};
+use crate::record::{SessionInfo, SessionRecord};
 
 /// Longest session id accepted, in bytes (the MySQL key column is `VARCHAR(255)`;
 /// the limit is the same on every dialect).
@@ -47,6 +48,10 @@ struct Inner<DB: Dialect> {
     options: Options,
     sql: Statements,
     reaper: crate::reaper::Slot,
+    /// Fills the custom columns (`extend_default_fields`).
+    hook: Option<Arc<dyn ExtendFields>>,
+    /// Set once the table is known to have every column the store needs.
+    schema_checked: tokio::sync::OnceCell<()>,
 }
 
 impl<DB: Dialect> Clone for SqlStore<DB> {
@@ -72,7 +77,7 @@ impl<DB: Dialect> fmt::Debug for SqlStore<DB> {
 impl<DB: Dialect> SqlStore<DB> {
     /// A store on table `sessions` with the default options (see [`Builder`]).
     pub fn new(pool: Pool<DB>) -> Self {
-        Self::from_parts(pool, TableDef::default(), Options::default())
+        Self::from_parts(pool, TableDef::default(), Options::default(), None)
     }
 
     /// A builder for a store with other options; see [`Builder`] for the list.
@@ -98,7 +103,12 @@ impl<DB: Dialect> SqlStore<DB> {
         Builder::new(pool)
     }
 
-    pub(crate) fn from_parts(pool: Pool<DB>, def: TableDef, options: Options) -> Self {
+    pub(crate) fn from_parts(
+        pool: Pool<DB>,
+        def: TableDef,
+        options: Options,
+        hook: Option<Arc<dyn ExtendFields>>,
+    ) -> Self {
         let sql = Statements::new::<DB>(&def, options.touch_after > chrono::TimeDelta::zero());
         Self {
             inner: Arc::new(Inner {
@@ -107,6 +117,8 @@ impl<DB: Dialect> SqlStore<DB> {
                 options,
                 sql,
                 reaper: crate::reaper::Slot::default(),
+                hook,
+                schema_checked: tokio::sync::OnceCell::new(),
             }),
         }
     }
@@ -152,8 +164,71 @@ impl<DB: Dialect> SqlStore<DB> {
         )
         .await
         .map_err(Error::db("migrate"))?;
+        self.verify_schema().await?;
+        let _ = self.inner.schema_checked.set(());
         self.trace("migrate", started, 0);
         Ok(())
+    }
+
+    /// Checks that the table exists and has every column the store needs (core columns
+    /// under their configured names, and the custom ones); otherwise
+    /// [`Error::MissingColumns`] names what is missing.
+    ///
+    /// The store runs this once by itself, before its first operation, so an app-managed
+    /// table that does not match the builder is reported clearly instead of as an SQL
+    /// error. Call it at start-up to fail fast.
+    pub async fn verify_schema(&self) -> Result<()> {
+        let def = &self.inner.def;
+        let rows = DB::fetch(
+            self.exec(),
+            self.inner.sql.columns.clone(),
+            vec![
+                Value::Text(def.schema.as_ref().map(|s| s.as_str().to_owned())),
+                text(def.table.as_str()),
+            ],
+            &[Kind::Text],
+        )
+        .await
+        .map_err(Error::db("verify_schema"))?;
+        let found: Vec<String> = rows
+            .into_iter()
+            .filter_map(|r| r.into_iter().next().and_then(Value::into_text))
+            .collect();
+        let has = |name: &str| {
+            found.iter().any(|f| {
+                if DB::CASE_SENSITIVE_NAMES {
+                    f == name
+                } else {
+                    f.eq_ignore_ascii_case(name)
+                }
+            })
+        };
+        let missing: Vec<String> = def
+            .columns()
+            .iter()
+            .map(|c| c.name.as_str())
+            .filter(|name| !has(name))
+            .map(str::to_owned)
+            .collect();
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::MissingColumns {
+                table: def.display_name(),
+                missing,
+            })
+        }
+    }
+
+    /// The executor for an operation, after the one-time schema check.
+    async fn ready(&self) -> Result<Exec<'_, DB>> {
+        if !self.inner.schema_checked.initialized() {
+            self.inner
+                .schema_checked
+                .get_or_try_init(|| self.verify_schema())
+                .await?;
+        }
+        Ok(self.exec())
     }
 
     /// The live session `sid`, or `None` if it is unknown or expired.
@@ -164,7 +239,7 @@ impl<DB: Dialect> SqlStore<DB> {
         check_sid(sid)?;
         let started = Instant::now();
         let rows = DB::fetch(
-            self.exec(),
+            self.ready().await?,
             self.inner.sql.get.clone(),
             vec![text(sid), DB::time_value(Utc::now())],
             &[Kind::Text, Kind::Int],
@@ -176,24 +251,8 @@ impl<DB: Dialect> SqlStore<DB> {
             return Ok(None);
         };
         let mut cols = row.into_iter();
-        let data = cols
-            .next()
-            .and_then(Value::into_text)
-            .ok_or(Error::CorruptRow {
-                what: "data is NULL",
-                source: None,
-            })?;
-        let micros = cols
-            .next()
-            .and_then(Value::into_int)
-            .ok_or(Error::CorruptRow {
-                what: "expires is NULL",
-                source: None,
-            })?;
-        Ok(Some(SessionRecord {
-            data: serde_json::from_str(&data).map_err(Error::corrupt("data is not valid JSON"))?,
-            expires: from_micros(micros)?,
-        }))
+        let (data, expires) = decode_record(cols.next(), cols.next())?;
+        Ok(Some(SessionRecord { data, expires }))
     }
 
     /// Saves `data` under `sid` (one upsert), expiring at `expires`, or after
@@ -204,9 +263,9 @@ impl<DB: Dialect> SqlStore<DB> {
         data: &serde_json::Value,
         expires: Option<DateTime<Utc>>,
     ) -> Result<()> {
-        let args = self.row_values(sid, data, expires)?;
+        let args = self.row_values(sid, data, expires)?.insert_args();
         let started = Instant::now();
-        let n = DB::execute(self.exec(), self.inner.sql.upsert.clone(), args.into())
+        let n = DB::execute(self.ready().await?, self.inner.sql.upsert.clone(), args)
             .await
             .map_err(Error::db("set"))?;
         self.trace("set", started, n);
@@ -222,9 +281,9 @@ impl<DB: Dialect> SqlStore<DB> {
         data: &serde_json::Value,
         expires: Option<DateTime<Utc>>,
     ) -> Result<bool> {
-        let args = self.row_values(sid, data, expires)?;
+        let args = self.row_values(sid, data, expires)?.insert_args();
         let started = Instant::now();
-        let result = DB::execute(self.exec(), self.inner.sql.insert.clone(), args.into()).await;
+        let result = DB::execute(self.ready().await?, self.inner.sql.insert.clone(), args).await;
         let created = match result {
             Ok(_) => true,
             Err(e) if DB::is_unique_violation(&e) => false,
@@ -243,15 +302,11 @@ impl<DB: Dialect> SqlStore<DB> {
         data: &serde_json::Value,
         expires: Option<DateTime<Utc>>,
     ) -> Result<bool> {
-        let [sid_v, data_v, expires_v, _created, updated] = self.row_values(sid, data, expires)?;
+        let args = self.row_values(sid, data, expires)?.update_args();
         let started = Instant::now();
-        let n = DB::execute(
-            self.exec(),
-            self.inner.sql.update.clone(),
-            vec![data_v, expires_v, updated, sid_v],
-        )
-        .await
-        .map_err(Error::db("update"))?;
+        let n = DB::execute(self.ready().await?, self.inner.sql.update.clone(), args)
+            .await
+            .map_err(Error::db("update"))?;
         self.trace("update", started, n);
         Ok(n > 0)
     }
@@ -271,16 +326,15 @@ impl<DB: Dialect> SqlStore<DB> {
         let started = Instant::now();
         let now = Utc::now();
         let expires = expires.unwrap_or(now + opts.expiration);
-        let mut args = vec![
-            DB::time_value(expires),
-            DB::time_value(now),
-            text(sid),
-            DB::time_value(now),
-        ];
+        let mut args = vec![DB::time_value(expires)];
+        if self.inner.def.updated_at.is_some() {
+            args.push(DB::time_value(now));
+        }
+        args.extend([text(sid), DB::time_value(now)]);
         if opts.touch_after > chrono::TimeDelta::zero() {
             args.push(DB::time_value(expires - opts.touch_after));
         }
-        let n = DB::execute(self.exec(), self.inner.sql.touch.clone(), args)
+        let n = DB::execute(self.ready().await?, self.inner.sql.touch.clone(), args)
             .await
             .map_err(Error::db("touch"))?;
         self.trace("touch", started, n);
@@ -291,9 +345,13 @@ impl<DB: Dialect> SqlStore<DB> {
     pub async fn destroy(&self, sid: &str) -> Result<()> {
         check_sid(sid)?;
         let started = Instant::now();
-        let n = DB::execute(self.exec(), self.inner.sql.destroy.clone(), vec![text(sid)])
-            .await
-            .map_err(Error::db("destroy"))?;
+        let n = DB::execute(
+            self.ready().await?,
+            self.inner.sql.destroy.clone(),
+            vec![text(sid)],
+        )
+        .await
+        .map_err(Error::db("destroy"))?;
         self.trace("destroy", started, n);
         Ok(())
     }
@@ -302,7 +360,7 @@ impl<DB: Dialect> SqlStore<DB> {
     pub async fn length(&self) -> Result<u64> {
         let started = Instant::now();
         let rows = DB::fetch(
-            self.exec(),
+            self.ready().await?,
             self.inner.sql.count.clone(),
             vec![DB::time_value(Utc::now())],
             &[Kind::Int],
@@ -322,9 +380,13 @@ impl<DB: Dialect> SqlStore<DB> {
     /// Deletes every session in this store's table (and nothing else); returns how many.
     pub async fn clear(&self) -> Result<u64> {
         let started = Instant::now();
-        let n = DB::execute(self.exec(), self.inner.sql.clear.clone(), Vec::new())
-            .await
-            .map_err(Error::db("clear"))?;
+        let n = DB::execute(
+            self.ready().await?,
+            self.inner.sql.clear.clone(),
+            Vec::new(),
+        )
+        .await
+        .map_err(Error::db("clear"))?;
         self.trace("clear", started, n);
         Ok(n)
     }
@@ -333,7 +395,7 @@ impl<DB: Dialect> SqlStore<DB> {
     pub async fn ids(&self) -> Result<Vec<String>> {
         let started = Instant::now();
         let rows = DB::fetch(
-            self.exec(),
+            self.ready().await?,
             self.inner.sql.ids.clone(),
             vec![DB::time_value(Utc::now())],
             &[Kind::Text],
@@ -360,17 +422,129 @@ impl<DB: Dialect> SqlStore<DB> {
         Ok(progress.rows)
     }
 
+    /// The ids of the live sessions whose custom `column` equals `value`.
+    ///
+    /// `column` must be declared on the builder (else [`Error::UnknownColumn`]) and
+    /// `value` must fit its type (else [`Error::FieldType`]); declare the column
+    /// `indexed` so this goes through an index.
+    pub async fn ids_where(
+        &self,
+        column: &str,
+        value: impl Into<FieldValue>,
+    ) -> Result<Vec<String>> {
+        let (queries, value) = self.by_column(column, value.into())?;
+        let started = Instant::now();
+        let rows = DB::fetch(
+            self.ready().await?,
+            queries.ids.clone(),
+            vec![value, DB::time_value(Utc::now())],
+            &[Kind::Text],
+        )
+        .await
+        .map_err(Error::db("ids_where"))?;
+        self.trace("ids_where", started, rows.len() as u64);
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| r.into_iter().next().and_then(Value::into_text))
+            .collect())
+    }
+
+    /// Deletes every session (live or expired) whose custom `column` equals `value`, in
+    /// one statement, and returns how many: "log out everywhere" for a `user_id` column.
+    pub async fn destroy_where(&self, column: &str, value: impl Into<FieldValue>) -> Result<u64> {
+        let (queries, value) = self.by_column(column, value.into())?;
+        let started = Instant::now();
+        let n = DB::execute(self.ready().await?, queries.destroy.clone(), vec![value])
+            .await
+            .map_err(Error::db("destroy_where"))?;
+        self.trace("destroy_where", started, n);
+        Ok(n)
+    }
+
+    /// The live sessions whose custom `column` equals `value`, latest expiry first, with
+    /// their data, expiry and last write: a "your active devices" list. Expired sessions
+    /// are never listed.
+    pub async fn sessions_where(
+        &self,
+        column: &str,
+        value: impl Into<FieldValue>,
+    ) -> Result<Vec<SessionInfo>> {
+        let (queries, value) = self.by_column(column, value.into())?;
+        let started = Instant::now();
+        let rows = DB::fetch(
+            self.ready().await?,
+            queries.list.clone(),
+            vec![value, DB::time_value(Utc::now())],
+            &[Kind::Text, Kind::Text, Kind::Int, Kind::Int],
+        )
+        .await
+        .map_err(Error::db("sessions_where"))?;
+        self.trace("sessions_where", started, rows.len() as u64);
+        rows.into_iter()
+            .map(|row| {
+                let mut cols = row.into_iter();
+                let id = cols
+                    .next()
+                    .and_then(Value::into_text)
+                    .ok_or(Error::CorruptRow {
+                        what: "session id is NULL",
+                        source: None,
+                    })?;
+                let (data, expires) = decode_record(cols.next(), cols.next())?;
+                let updated_at = cols
+                    .next()
+                    .and_then(Value::into_int)
+                    .map(from_micros)
+                    .transpose()?;
+                Ok(SessionInfo {
+                    id,
+                    data,
+                    expires,
+                    updated_at,
+                })
+            })
+            .collect()
+    }
+
+    /// The prepared queries for a custom column, and `value` checked and encoded for it.
+    fn by_column(&self, column: &str, value: FieldValue) -> Result<(&ColumnQueries, Value)> {
+        let def = &self.inner.def;
+        let col = find_column(&def.extra, column)?;
+        if col.kind == ColumnKind::Json {
+            return Err(Error::FieldType {
+                column: column.to_owned(),
+                expected: "a queryable (non-JSON)",
+                found: "JSON column",
+            });
+        }
+        if value == FieldValue::Null {
+            return Err(Error::FieldType {
+                column: column.to_owned(),
+                expected: "a non-NULL",
+                found: "NULL",
+            });
+        }
+        let value = col.encode::<DB>(value)?;
+        let index = def.extra.iter().position(|c| c.name == col.name);
+        let queries = index
+            .and_then(|i| self.inner.sql.by_column.get(i))
+            .ok_or_else(|| Error::UnknownColumn {
+                column: column.to_owned(),
+            })?;
+        Ok((queries, value))
+    }
+
     fn exec(&self) -> Exec<'_, DB> {
         Exec::Pool(&self.inner.pool)
     }
 
-    /// Checks and encodes the values of a full row, in `Statements::insert` order.
+    /// Checks and encodes the values of a full row (running the custom-columns hook).
     fn row_values(
         &self,
         sid: &str,
         data: &serde_json::Value,
         expires: Option<DateTime<Utc>>,
-    ) -> Result<[Value; 5]> {
+    ) -> Result<RowValues<'_>> {
         check_sid(sid)?;
         let json = serde_json::to_string(data).map_err(Error::Serialize)?;
         let limit = self.inner.options.max_data_size;
@@ -382,13 +556,20 @@ impl<DB: Dialect> SqlStore<DB> {
         }
         let now = Utc::now();
         let expires = expires.unwrap_or(now + self.inner.options.expiration);
-        Ok([
-            text(sid),
-            Value::Text(Some(json)),
-            DB::time_value(expires),
-            DB::time_value(now),
-            DB::time_value(now),
-        ])
+        let extras = field_values::<DB>(
+            &self.inner.def.extra,
+            self.inner.hook.as_deref(),
+            data,
+            expires,
+        )?;
+        Ok(RowValues {
+            def: &self.inner.def,
+            sid: text(sid),
+            data: Value::Text(Some(json)),
+            expires: DB::time_value(expires),
+            now: DB::time_value(now),
+            extras,
+        })
     }
 
     /// One debug event per operation: never the id or the data.
@@ -401,6 +582,42 @@ impl<DB: Dialect> SqlStore<DB> {
             elapsed_us = started.elapsed().as_micros() as u64,
             "session store operation"
         );
+    }
+}
+
+/// A row's encoded values, put in the order each statement binds them.
+struct RowValues<'a> {
+    def: &'a TableDef,
+    sid: Value,
+    data: Value,
+    expires: Value,
+    now: Value,
+    extras: Vec<Value>,
+}
+
+impl RowValues<'_> {
+    /// sid, data, expires, [created], [updated], extras
+    fn insert_args(self) -> Vec<Value> {
+        let mut args = vec![self.sid, self.data, self.expires];
+        if self.def.created_at.is_some() {
+            args.push(self.now.clone());
+        }
+        if self.def.updated_at.is_some() {
+            args.push(self.now);
+        }
+        args.extend(self.extras);
+        args
+    }
+
+    /// data, expires, [updated], extras, sid
+    fn update_args(self) -> Vec<Value> {
+        let mut args = vec![self.data, self.expires];
+        if self.def.updated_at.is_some() {
+            args.push(self.now);
+        }
+        args.extend(self.extras);
+        args.push(self.sid);
+        args
     }
 }
 
@@ -420,6 +637,22 @@ fn check_sid(sid: &str) -> Result<()> {
         });
     }
     Ok(())
+}
+
+/// Decodes the `data` text and `expires` micros columns of a row.
+fn decode_record(
+    data: Option<Value>,
+    expires: Option<Value>,
+) -> Result<(serde_json::Value, DateTime<Utc>)> {
+    let null = |what| Error::CorruptRow { what, source: None };
+    let data = data
+        .and_then(Value::into_text)
+        .ok_or(null("data is NULL"))?;
+    let micros = expires
+        .and_then(Value::into_int)
+        .ok_or(null("expires is NULL"))?;
+    let data = serde_json::from_str(&data).map_err(Error::corrupt("data is not valid JSON"))?;
+    Ok((data, from_micros(micros)?))
 }
 
 fn from_micros(micros: i64) -> Result<DateTime<Utc>> {

@@ -36,6 +36,13 @@ pub(crate) mod private {
 
     /// The sealed supertrait of [`Dialect`](super::Dialect); crate-internal.
     pub trait Backend: sqlx::Database + Sized {
+        /// Lists the column names of a table; binds the schema (text or NULL, meaning the
+        /// connection's current one) and the table name.
+        const COLUMNS_QUERY: &'static str;
+
+        /// Whether quoted column names are compared case-sensitively by the database.
+        const CASE_SENSITIVE_NAMES: bool;
+
         /// Quotes one identifier (already validated to `[A-Za-z_][A-Za-z0-9_]*`).
         fn quote(ident: &str) -> String;
 

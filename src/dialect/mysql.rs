@@ -15,6 +15,11 @@ impl super::Dialect for MySql {}
 const MIGRATE_LOCK_SECONDS: i64 = 60;
 
 impl Backend for MySql {
+    const COLUMNS_QUERY: &'static str =
+        "SELECT CAST(column_name AS CHAR) FROM information_schema.columns \
+         WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ?";
+    const CASE_SENSITIVE_NAMES: bool = false;
+
     fn quote(ident: &str) -> String {
         format!("`{}`", ident.replace('`', "``"))
     }
@@ -67,13 +72,19 @@ impl Backend for MySql {
     }
 
     fn create_table(def: &TableDef) -> Vec<String> {
-        // The index is declared inside CREATE TABLE: MySQL has no CREATE INDEX IF NOT EXISTS.
-        let index = format!(
-            ",\n    INDEX {} ({})",
-            Self::quote(&def.expires_index()),
-            Self::quote(def.expires.as_str())
-        );
-        let mut sql = super::sql::create_table_sql::<Self>(def, &index);
+        // Indexes are declared inside CREATE TABLE: MySQL has no CREATE INDEX IF NOT EXISTS.
+        let indexes: String = def
+            .indexes()
+            .iter()
+            .map(|(index, column)| {
+                format!(
+                    ",\n    INDEX {} ({})",
+                    Self::quote(index),
+                    Self::quote(column.as_str())
+                )
+            })
+            .collect();
+        let mut sql = super::sql::create_table_sql::<Self>(def, &indexes);
         sql.push_str(" ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
         vec![sql]
     }

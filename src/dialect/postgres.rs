@@ -12,6 +12,10 @@ use super::sql::{ColumnType, ParamKind, TableDef};
 impl super::Dialect for Postgres {}
 
 impl Backend for Postgres {
+    const COLUMNS_QUERY: &'static str = "SELECT column_name::text FROM information_schema.columns \
+         WHERE table_schema = COALESCE($1, current_schema()) AND table_name = $2";
+    const CASE_SENSITIVE_NAMES: bool = true;
+
     fn quote(ident: &str) -> String {
         format!("\"{}\"", ident.replace('"', "\"\""))
     }
@@ -68,15 +72,16 @@ impl Backend for Postgres {
     }
 
     fn create_table(def: &TableDef) -> Vec<String> {
-        vec![
-            super::sql::create_table_sql::<Self>(def, ""),
-            format!(
+        let mut stmts = vec![super::sql::create_table_sql::<Self>(def, "")];
+        for (index, column) in def.indexes() {
+            stmts.push(format!(
                 "CREATE INDEX IF NOT EXISTS {} ON {} ({})",
-                Self::quote(&def.expires_index()),
+                Self::quote(&index),
                 def.qualified::<Self>(),
-                Self::quote(def.expires.as_str())
-            ),
-        ]
+                Self::quote(column.as_str())
+            ));
+        }
+        stmts
     }
 
     async fn migrate(

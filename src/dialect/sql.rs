@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use super::private::Backend;
+use crate::fields::CustomColumn;
 use crate::ident::Ident;
 
 /// The family of a column, mapped to a concrete SQL type by each dialect.
@@ -33,7 +34,8 @@ pub enum ParamKind {
     Time,
 }
 
-/// The table the store works on: its (optional) schema, its name and its core columns.
+/// The table the store works on: its (optional) schema, its name, its core columns
+/// and the custom ones.
 #[derive(Clone, Debug)]
 pub struct TableDef {
     pub schema: Option<Ident>,
@@ -41,8 +43,19 @@ pub struct TableDef {
     pub sid: Ident,
     pub data: Ident,
     pub expires: Ident,
-    pub created_at: Ident,
-    pub updated_at: Ident,
+    /// `None` for an app-managed table without it.
+    pub created_at: Option<Ident>,
+    /// `None` for an app-managed table without it.
+    pub updated_at: Option<Ident>,
+    /// Custom columns, in declared order.
+    pub extra: Vec<CustomColumn>,
+}
+
+/// One column of the table, as `migrate` creates it.
+pub struct ColumnSpec<'a> {
+    pub name: &'a Ident,
+    pub ty: ColumnType,
+    pub nullable: bool,
 }
 
 impl Default for TableDef {
@@ -54,8 +67,9 @@ impl Default for TableDef {
             sid: Ident::trusted("sid"),
             data: Ident::trusted("data"),
             expires: Ident::trusted("expires"),
-            created_at: Ident::trusted("created_at"),
-            updated_at: Ident::trusted("updated_at"),
+            created_at: Some(Ident::trusted("created_at")),
+            updated_at: Some(Ident::trusted("updated_at")),
+            extra: Vec::new(),
         }
     }
 }
@@ -74,37 +88,84 @@ impl TableDef {
         DB::quote(self.table.as_str())
     }
 
-    /// The name of the index on the expiry column (fits: table names are at most 48 bytes).
-    pub fn expires_index(&self) -> String {
-        format!("{}_expires_idx", self.table.as_str())
+    /// The indexes `migrate` creates: (index name, column), the expiry one first.
+    pub fn indexes(&self) -> Vec<(String, &Ident)> {
+        let mut indexes = vec![(self.index_name(&self.expires), &self.expires)];
+        for col in self.extra.iter().filter(|c| c.indexed) {
+            indexes.push((self.index_name(&col.name), &col.name));
+        }
+        indexes
     }
 
-    /// The core columns with their families, in table order.
-    pub fn columns(&self) -> [(&Ident, ColumnType); 5] {
-        [
-            (&self.sid, ColumnType::SessionId),
-            (&self.data, ColumnType::Json),
-            (&self.expires, ColumnType::Timestamp),
-            (&self.created_at, ColumnType::Timestamp),
-            (&self.updated_at, ColumnType::Timestamp),
-        ]
+    /// `<table>_<column>_idx`, shortened with a hash when it would pass 63 bytes
+    /// (PostgreSQL's limit; index names are unique per schema there).
+    fn index_name(&self, column: &Ident) -> String {
+        let name = format!("{}_{}_idx", self.table.as_str(), column.as_str());
+        if name.len() <= 63 {
+            return name;
+        }
+        let hash = fnv1a(name.bytes()) as u32;
+        let table = self.table.as_str();
+        format!("{}_{hash:08x}_idx", &table[..table.len().min(40)])
+    }
+
+    /// Every column, in table order: the core ones, then the custom ones.
+    pub fn columns(&self) -> Vec<ColumnSpec<'_>> {
+        let core = |name, ty| ColumnSpec {
+            name,
+            ty,
+            nullable: false,
+        };
+        let mut cols = vec![
+            core(&self.sid, ColumnType::SessionId),
+            core(&self.data, ColumnType::Json),
+            core(&self.expires, ColumnType::Timestamp),
+        ];
+        cols.extend(
+            self.created_at
+                .iter()
+                .map(|c| core(c, ColumnType::Timestamp)),
+        );
+        cols.extend(
+            self.updated_at
+                .iter()
+                .map(|c| core(c, ColumnType::Timestamp)),
+        );
+        cols.extend(self.extra.iter().map(|c| ColumnSpec {
+            name: &c.name,
+            ty: c.kind.column_type(),
+            nullable: c.nullable,
+        }));
+        cols
+    }
+
+    /// `schema.table` for messages (unquoted: names are validated).
+    pub fn display_name(&self) -> String {
+        match &self.schema {
+            Some(s) => format!("{}.{}", s.as_str(), self.table.as_str()),
+            None => self.table.as_str().to_owned(),
+        }
     }
 
     /// A stable 64-bit key naming this table, for advisory locks.
     pub fn lock_key(&self) -> i64 {
-        // FNV-1a: stable across builds and processes (unlike `DefaultHasher`).
-        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
         let schema = self.schema.as_ref().map_or("", Ident::as_str);
-        for byte in schema
+        let name = schema
             .bytes()
             .chain([b'.'])
-            .chain(self.table.as_str().bytes())
-        {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-        hash as i64
+            .chain(self.table.as_str().bytes());
+        fnv1a(name) as i64
     }
+}
+
+/// FNV-1a: stable across builds and processes (unlike `DefaultHasher`).
+fn fnv1a(bytes: impl Iterator<Item = u8>) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in bytes {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
 }
 
 /// Numbers placeholders in the order values are bound.
@@ -129,18 +190,20 @@ impl<DB: Backend> Params<DB> {
 
 /// Every statement the store runs, built once per store and shared.
 ///
-/// The comment on each field gives the order in which values are bound.
+/// The comment on each field gives the order in which values are bound; `[updated]` and
+/// `[created]` are present when the table has those columns, `extras` are the custom
+/// column values in declared order.
 #[derive(Debug)]
 pub struct Statements {
     /// sid, now → (data text, expires micros)
     pub get: Arc<str>,
-    /// sid, data, expires, created_at, updated_at (insert or replace data and expiry)
+    /// sid, data, expires, [created], [updated], extras (insert or replace)
     pub upsert: Arc<str>,
-    /// sid, data, expires, created_at, updated_at (fails on an existing sid)
+    /// sid, data, expires, [created], [updated], extras (fails on an existing sid)
     pub insert: Arc<str>,
-    /// data, expires, updated_at, sid (only an existing row)
+    /// data, expires, [updated], extras, sid (only an existing row)
     pub update: Arc<str>,
-    /// expires, updated_at, sid, now[, expires - touch_after]
+    /// expires, [updated], sid, now[, expires - touch_after]
     pub touch: Arc<str>,
     /// sid
     pub destroy: Arc<str>,
@@ -152,8 +215,23 @@ pub struct Statements {
     pub ids: Arc<str>,
     /// now, limit
     pub delete_expired: Arc<str>,
+    /// schema name or NULL, table name → column names
+    pub columns: Arc<str>,
     /// DDL for `migrate`
     pub create: Vec<Arc<str>>,
+    /// Queries on each custom column, in declared order.
+    pub by_column: Vec<ColumnQueries>,
+}
+
+/// The statements that select sessions by a custom column's value.
+#[derive(Debug)]
+pub struct ColumnQueries {
+    /// value, now → sid
+    pub ids: Arc<str>,
+    /// value → rows deleted
+    pub destroy: Arc<str>,
+    /// value, now → (sid, data, expires micros, updated_at micros or NULL)
+    pub list: Arc<str>,
 }
 
 impl Statements {
@@ -161,53 +239,79 @@ impl Statements {
         let t = def.qualified::<DB>();
         let q = |c: &Ident| DB::quote(c.as_str());
         let (sid, data, expires) = (q(&def.sid), q(&def.data), q(&def.expires));
-        let (created_at, updated_at) = (q(&def.created_at), q(&def.updated_at));
+        let updated_at = def.updated_at.as_ref().map(q);
 
-        let get = {
-            let mut p = Params::<DB>::new();
-            format!(
-                "SELECT {}, {} FROM {t} WHERE {sid} = {} AND {expires} > {}",
-                DB::json_expr(&data),
-                DB::time_expr(&expires),
-                p.next(ParamKind::Plain),
-                p.next(ParamKind::Time),
-            )
-        };
+        // The row's columns as written by insert/upsert/update, with their placeholder kinds.
+        let mut written = vec![
+            (data.clone(), ParamKind::Json),
+            (expires.clone(), ParamKind::Time),
+        ];
+        written.extend(updated_at.iter().map(|c| (c.clone(), ParamKind::Time)));
+        let extras: Vec<(String, ParamKind)> = def
+            .extra
+            .iter()
+            .map(|c| (q(&c.name), c.kind.param_kind()))
+            .collect();
+
+        let mut p = Params::<DB>::new();
+        let get = format!(
+            "SELECT {}, {} FROM {t} WHERE {sid} = {} AND {expires} > {}",
+            DB::json_expr(&data),
+            DB::time_expr(&expires),
+            p.next(ParamKind::Plain),
+            p.next(ParamKind::Time),
+        );
 
         let insert = {
+            let mut cols = vec![
+                (sid.clone(), ParamKind::Plain),
+                (data.clone(), ParamKind::Json),
+                (expires.clone(), ParamKind::Time),
+            ];
+            cols.extend(def.created_at.iter().map(|c| (q(c), ParamKind::Time)));
+            cols.extend(updated_at.iter().map(|c| (c.clone(), ParamKind::Time)));
+            cols.extend(extras.iter().cloned());
             let mut p = Params::<DB>::new();
+            let names: Vec<&str> = cols.iter().map(|(c, _)| c.as_str()).collect();
+            let params: Vec<String> = cols.iter().map(|(_, k)| p.next(*k)).collect();
             format!(
-                "INSERT INTO {t} ({sid}, {data}, {expires}, {created_at}, {updated_at}) \
-                 VALUES ({}, {}, {}, {}, {})",
-                p.next(ParamKind::Plain),
-                p.next(ParamKind::Json),
-                p.next(ParamKind::Time),
-                p.next(ParamKind::Time),
-                p.next(ParamKind::Time),
+                "INSERT INTO {t} ({}) VALUES ({})",
+                names.join(", "),
+                params.join(", ")
             )
         };
-        let upsert = format!(
-            "{insert} {}",
-            DB::upsert_clause(&sid, &[data.clone(), expires.clone(), updated_at.clone()])
-        );
+        let on_update: Vec<String> = written
+            .iter()
+            .chain(&extras)
+            .map(|(c, _)| c.clone())
+            .collect();
+        let upsert = format!("{insert} {}", DB::upsert_clause(&sid, &on_update));
 
         let update = {
             let mut p = Params::<DB>::new();
+            let sets: Vec<String> = written
+                .iter()
+                .chain(&extras)
+                .map(|(c, k)| format!("{c} = {}", p.next(*k)))
+                .collect();
             format!(
-                "UPDATE {t} SET {data} = {}, {expires} = {}, {updated_at} = {} WHERE {sid} = {}",
-                p.next(ParamKind::Json),
-                p.next(ParamKind::Time),
-                p.next(ParamKind::Time),
-                p.next(ParamKind::Plain),
+                "UPDATE {t} SET {} WHERE {sid} = {}",
+                sets.join(", "),
+                p.next(ParamKind::Plain)
             )
         };
 
         let touch = {
             let mut p = Params::<DB>::new();
+            let mut sets = vec![format!("{expires} = {}", p.next(ParamKind::Time))];
+            sets.extend(
+                updated_at
+                    .iter()
+                    .map(|c| format!("{c} = {}", p.next(ParamKind::Time))),
+            );
             let mut sql = format!(
-                "UPDATE {t} SET {expires} = {}, {updated_at} = {} WHERE {sid} = {} AND {expires} > {}",
-                p.next(ParamKind::Time),
-                p.next(ParamKind::Time),
+                "UPDATE {t} SET {} WHERE {sid} = {} AND {expires} > {}",
+                sets.join(", "),
                 p.next(ParamKind::Plain),
                 p.next(ParamKind::Time),
             );
@@ -230,6 +334,40 @@ impl Statements {
             p.next(ParamKind::Time)
         );
 
+        let updated_expr = updated_at
+            .as_deref()
+            .map_or_else(|| "NULL".to_owned(), DB::time_expr);
+        let by_column = def
+            .extra
+            .iter()
+            .map(|col| {
+                let c = q(&col.name);
+                let kind = col.kind.param_kind();
+                let mut p = Params::<DB>::new();
+                let ids = format!(
+                    "SELECT {sid} FROM {t} WHERE {c} = {} AND {expires} > {}",
+                    p.next(kind),
+                    p.next(ParamKind::Time)
+                );
+                let mut p = Params::<DB>::new();
+                let destroy = format!("DELETE FROM {t} WHERE {c} = {}", p.next(kind));
+                let mut p = Params::<DB>::new();
+                let list = format!(
+                    "SELECT {sid}, {}, {}, {updated_expr} FROM {t} \
+                     WHERE {c} = {} AND {expires} > {} ORDER BY {expires} DESC",
+                    DB::json_expr(&data),
+                    DB::time_expr(&expires),
+                    p.next(kind),
+                    p.next(ParamKind::Time)
+                );
+                ColumnQueries {
+                    ids: ids.into(),
+                    destroy: destroy.into(),
+                    list: list.into(),
+                }
+            })
+            .collect();
+
         Self {
             get: get.into(),
             upsert: upsert.into(),
@@ -241,7 +379,9 @@ impl Statements {
             clear: format!("DELETE FROM {t}").into(),
             ids: ids.into(),
             delete_expired: DB::delete_expired_batch(def).into(),
+            columns: DB::COLUMNS_QUERY.into(),
             create: DB::create_table(def).into_iter().map(Into::into).collect(),
+            by_column,
         }
     }
 }
@@ -258,22 +398,22 @@ pub fn on_conflict_clause(quoted_key: &str, quoted_cols: &[String]) -> String {
     )
 }
 
-/// `CREATE TABLE IF NOT EXISTS` with the core columns; `extra` is appended inside the
-/// parentheses (MySQL's inline index).
+/// `CREATE TABLE IF NOT EXISTS` with every column; `extra` is appended inside the
+/// parentheses (MySQL's inline indexes).
 pub fn create_table_sql<DB: Backend>(def: &TableDef, extra: &str) -> String {
     let columns: Vec<String> = def
         .columns()
         .iter()
-        .map(|(name, ty)| {
-            let key = if *ty == ColumnType::SessionId {
-                " PRIMARY KEY"
-            } else {
-                ""
+        .map(|col| {
+            let constraint = match (col.ty, col.nullable) {
+                (ColumnType::SessionId, _) => " NOT NULL PRIMARY KEY",
+                (_, false) => " NOT NULL",
+                (_, true) => "",
             };
             format!(
-                "    {} {} NOT NULL{key}",
-                DB::quote(name.as_str()),
-                DB::column_type(*ty)
+                "    {} {}{constraint}",
+                DB::quote(col.name.as_str()),
+                DB::column_type(col.ty)
             )
         })
         .collect();

@@ -12,6 +12,9 @@ use super::sql::{ColumnType, ParamKind, TableDef};
 impl super::Dialect for Sqlite {}
 
 impl Backend for Sqlite {
+    const COLUMNS_QUERY: &'static str = "SELECT name FROM pragma_table_info(?2, ?1)";
+    const CASE_SENSITIVE_NAMES: bool = false;
+
     fn quote(ident: &str) -> String {
         format!("\"{}\"", ident.replace('"', "\"\""))
     }
@@ -57,20 +60,18 @@ impl Backend for Sqlite {
 
     fn create_table(def: &TableDef) -> Vec<String> {
         let mut stmts = vec![super::sql::create_table_sql::<Self>(def, "")];
-        // SQLite puts the schema on the index name, not on the table.
-        let index = match &def.schema {
-            Some(s) => format!(
-                "{}.{}",
-                Self::quote(s.as_str()),
-                Self::quote(&def.expires_index())
-            ),
-            None => Self::quote(&def.expires_index()),
-        };
-        stmts.push(format!(
-            "CREATE INDEX IF NOT EXISTS {index} ON {} ({})",
-            def.quoted::<Self>(),
-            Self::quote(def.expires.as_str())
-        ));
+        for (index, column) in def.indexes() {
+            // SQLite puts the schema on the index name, not on the table.
+            let index = match &def.schema {
+                Some(s) => format!("{}.{}", Self::quote(s.as_str()), Self::quote(&index)),
+                None => Self::quote(&index),
+            };
+            stmts.push(format!(
+                "CREATE INDEX IF NOT EXISTS {index} ON {} ({})",
+                def.quoted::<Self>(),
+                Self::quote(column.as_str())
+            ));
+        }
         stmts
     }
 
