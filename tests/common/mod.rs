@@ -5,6 +5,9 @@
 #[cfg(feature = "async-session")]
 pub mod async_session_suite;
 pub mod backend;
+pub mod capture;
+pub mod proxy;
+pub mod reaper_suite;
 pub mod suite;
 #[cfg(feature = "tower-sessions")]
 pub mod tower_sessions_suite;

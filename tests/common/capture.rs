@@ -1,0 +1,129 @@
+//! A process-wide tracing subscriber that records the crate's own events, so that tests
+//! can read what the store logged (levels, messages, fields) without a logging backend.
+//!
+//! Events from all tests of a binary land in one list; tests tell theirs apart by the
+//! `table` field, which every event of the store and the reaper carries.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, Once};
+
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
+use tracing::{Event, Level, Metadata, Subscriber};
+
+/// One recorded event.
+#[derive(Clone, Debug)]
+pub struct Captured {
+    pub level: Level,
+    pub message: String,
+    /// Every field but `message`, formatted (strings without quotes).
+    pub fields: BTreeMap<String, String>,
+}
+
+impl Captured {
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields.get(name).map(String::as_str)
+    }
+
+    pub fn u64_field(&self, name: &str) -> Option<u64> {
+        self.field(name).and_then(|v| v.parse().ok())
+    }
+
+    /// The message and every field, for "never logs X" checks.
+    pub fn text(&self) -> String {
+        let mut s = self.message.clone();
+        for (k, v) in &self.fields {
+            s += &format!(" {k}={v}");
+        }
+        s
+    }
+}
+
+static EVENTS: Mutex<Vec<Captured>> = Mutex::new(Vec::new());
+
+/// Installs the recorder as the global default (once per test binary).
+pub fn install() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // Fails only if another global subscriber is set; the tests then see no events.
+        let _ = tracing::subscriber::set_global_default(Recorder::default());
+    });
+}
+
+/// The events recorded so far whose `table` field is `table`.
+pub fn events_for(table: &str) -> Vec<Captured> {
+    EVENTS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .filter(|e| e.field("table") == Some(table))
+        .cloned()
+        .collect()
+}
+
+#[derive(Default)]
+struct Recorder {
+    next_span: AtomicU64,
+}
+
+impl Subscriber for Recorder {
+    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+        metadata.target().starts_with("sqlx_session_store")
+    }
+
+    fn new_span(&self, _span: &Attributes<'_>) -> Id {
+        Id::from_u64(self.next_span.fetch_add(1, Ordering::Relaxed) + 1)
+    }
+
+    fn record(&self, _span: &Id, _values: &Record<'_>) {}
+
+    fn record_follows_from(&self, _span: &Id, _follows: &Id) {}
+
+    fn event(&self, event: &Event<'_>) {
+        let mut visitor = Fields::default();
+        event.record(&mut visitor);
+        let captured = Captured {
+            level: *event.metadata().level(),
+            message: visitor.message,
+            fields: visitor.fields,
+        };
+        EVENTS
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(captured);
+    }
+
+    fn enter(&self, _span: &Id) {}
+
+    fn exit(&self, _span: &Id) {}
+}
+
+#[derive(Default)]
+struct Fields {
+    message: String,
+    fields: BTreeMap<String, String>,
+}
+
+impl Visit for Fields {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.put(field, value.to_owned());
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        self.put(field, format!("{value:?}"));
+    }
+}
+
+impl Fields {
+    fn put(&mut self, field: &Field, value: String) {
+        if field.name() == "message" {
+            self.message = value;
+        } else {
+            self.fields.insert(field.name().to_owned(), value);
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! The expiry reaper suite on Postgres.
+
+mod common;
+
+reaper_suite!(common::backend::Postgres);
