@@ -48,6 +48,9 @@ pub trait Backend: Send + Sync + 'static {
     /// Quotes an identifier the way the store does.
     fn quote(ident: &str) -> String;
 
+    /// Column types for a hand-made table: (session id, JSON data, timestamp, BIGINT).
+    const TYPES: (&'static str, &'static str, &'static str, &'static str);
+
     /// SQL for "now" in the representation the store uses for `expires` (UTC).
     const NOW_AS_STORED: &'static str;
 
@@ -135,6 +138,8 @@ impl Backend for Sqlite {
     const STORES_INVALID_JSON: bool = true;
     const NOW_AS_STORED: &'static str =
         "CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)";
+    const TYPES: (&'static str, &'static str, &'static str, &'static str) =
+        ("TEXT", "TEXT", "INTEGER", "INTEGER");
     const ZONE_OFFSET_MINUTES: Option<&'static str> = None;
 
     async fn pool_in_zone(ctx: &Ctx, _time_zone: &str) -> Option<Pool<sqlx::Sqlite>> {
@@ -212,6 +217,8 @@ impl Backend for Postgres {
     const NAME: &'static str = "postgres";
     const STORES_INVALID_JSON: bool = false;
     const NOW_AS_STORED: &'static str = "now()";
+    const TYPES: (&'static str, &'static str, &'static str, &'static str) =
+        ("TEXT", "JSON", "TIMESTAMPTZ", "BIGINT");
     const ZONE_OFFSET_MINUTES: Option<&'static str> =
         Some("SELECT (EXTRACT(TIMEZONE FROM now()) / 60)::int8");
 
@@ -303,6 +310,8 @@ impl Backend for MySql {
     const NAME: &'static str = "mysql";
     const STORES_INVALID_JSON: bool = true;
     const NOW_AS_STORED: &'static str = "UTC_TIMESTAMP(6)";
+    const TYPES: (&'static str, &'static str, &'static str, &'static str) =
+        ("VARCHAR(255)", "LONGTEXT", "DATETIME(6)", "BIGINT");
     const ZONE_OFFSET_MINUTES: Option<&'static str> =
         Some("SELECT CAST(ROUND(TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), NOW()) / 60) AS SIGNED)");
 

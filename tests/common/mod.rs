@@ -6,6 +6,7 @@
 pub mod async_session_suite;
 pub mod backend;
 pub mod capture;
+pub mod fields_suite;
 pub mod proxy;
 pub mod reaper_suite;
 pub mod suite;
@@ -39,6 +40,19 @@ macro_rules! store_suite {
             migration_file_matches_migrate,
             store_is_cheap_to_clone_and_debug_hides_secrets,
         );
+        mod custom_columns {
+            use super::common;
+            $crate::store_suite!(@tests $backend; fields_suite:
+                user_column_follows_the_data,
+                destroy_where_logs_one_user_out_everywhere,
+                session_list_shows_live_sessions_only,
+                bad_columns_and_values_are_typed_errors,
+                hook_runs_on_writes_never_on_touch,
+                app_managed_table_with_renamed_columns,
+                missing_columns_are_named,
+                front_ends_feed_the_hook,
+            );
+        }
         #[cfg(feature = "tower-sessions")]
         mod tower_sessions_adapter {
             use super::common;
