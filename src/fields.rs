@@ -6,29 +6,6 @@
 //! write of the session data (`set`, `create` and `update`, so on insert and on update
 //! alike, and through every front end) and never on `touch`. Each value is checked
 //! against its column's declared type before anything is written.
-//!
-//! ```
-//! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() -> sqlx_session_store::Result<()> {
-//! use sqlx_session_store::{sqlx::SqlitePool, Column, Fields, SqliteStore};
-//!
-//! let pool = SqlitePool::connect("sqlite::memory:").await.unwrap();
-//! let store = SqliteStore::builder(pool)
-//!     .column(Column::integer("user_id").indexed(true))
-//!     .extend_default_fields(|defaults: &sqlx_session_store::DefaultFields<'_>| {
-//!         Fields::new().with("user_id", defaults.data["user_id"].as_i64())
-//!     })
-//!     .build()?;
-//! store.migrate().await?;
-//!
-//! store.set("phone", &serde_json::json!({ "user_id": 7 }), None).await?;
-//! store.set("laptop", &serde_json::json!({ "user_id": 7 }), None).await?;
-//! store.set("other", &serde_json::json!({ "user_id": 8 }), None).await?;
-//! assert_eq!(store.sessions_where("user_id", 7).await?.len(), 2);
-//! assert_eq!(store.destroy_where("user_id", 7).await?, 2); // log out everywhere
-//! assert_eq!(store.length().await?, 1);
-//! # Ok(()) }
-//! ```
 
 use chrono::{DateTime, Utc};
 
@@ -93,6 +70,29 @@ impl ColumnKind {
 }
 
 /// A custom column declared on the builder with [`Builder::column`](crate::Builder::column).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> sqlx_session_store::Result<()> {
+/// use sqlx_session_store::{sqlx::SqlitePool, Column, Fields, SqliteStore};
+///
+/// let pool = SqlitePool::connect("sqlite::memory:").await.unwrap();
+/// let store = SqliteStore::builder(pool)
+///     .column(Column::integer("user_id").indexed(true))
+///     .extend_default_fields(|defaults: &sqlx_session_store::DefaultFields<'_>| {
+///         Fields::new().with("user_id", defaults.data["user_id"].as_i64())
+///     })
+///     .build()?;
+/// store.migrate().await?;
+///
+/// store.set("phone", &serde_json::json!({ "user_id": 7 }), None).await?;
+/// store.set("laptop", &serde_json::json!({ "user_id": 7 }), None).await?;
+/// store.set("other", &serde_json::json!({ "user_id": 8 }), None).await?;
+/// assert_eq!(store.sessions_where("user_id", 7).await?.len(), 2);
+/// assert_eq!(store.destroy_where("user_id", 7).await?, 2); // log out everywhere
+/// assert_eq!(store.length().await?, 1);
+/// # Ok(()) }
+/// ```
 ///
 /// Columns are nullable and not indexed unless told otherwise. The name is validated
 /// like the table name when the store is built.
@@ -252,7 +252,8 @@ pub struct DefaultFields<'a> {
     pub expires: DateTime<Utc>,
 }
 
-/// Computes custom column values from a session being written; see the [module docs](self).
+/// Computes custom column values from a session being written; see
+/// [`Builder::extend_default_fields`](crate::Builder::extend_default_fields).
 ///
 /// Implemented for every `Fn(&DefaultFields<'_>) -> Fields + Send + Sync + 'static`.
 pub trait ExtendFields: Send + Sync + 'static {
