@@ -70,21 +70,23 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
     async fn store_session(&self, session: Session) -> async_session::Result<Option<String>> {
         let data = encode(&session)?;
         let expires = session.expiry().copied();
-        session.reset_data_changed();
         // A clone shares the data and expiry but not the cookie value, which only a new
         // (or regenerated) session holds: it tells a new session from a loaded one.
         let mut spare = session.clone();
         let Some(cookie_value) = session.into_cookie_value() else {
             // Loaded from the store: `false` means it was destroyed meanwhile; stay destroyed.
             self.update(spare.id(), &data, expires).await?;
+            spare.reset_data_changed();
             return Ok(None);
         };
         if self.create(spare.id(), &data, expires).await? {
+            spare.reset_data_changed();
             return Ok(Some(cookie_value));
         }
         for _ in 1..CREATE_ATTEMPTS {
             spare.regenerate();
             if self.create(spare.id(), &data, expires).await? {
+                spare.reset_data_changed();
                 return Ok(spare.into_cookie_value());
             }
         }
@@ -107,13 +109,13 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
 
 /// The session's data map as a JSON object whose values are the JSON they hold.
 fn encode(session: &Session) -> Result<Value, Error> {
-    let Value::Object(mut whole) = serde_json::to_value(session).map_err(Error::Serialize)? else {
-        return Ok(Value::Object(Map::new()));
-    };
-    let raw: HashMap<String, String> = match whole.remove("data") {
-        Some(data) => serde_json::from_value(data).map_err(Error::Serialize)?,
-        None => HashMap::new(),
-    };
+    // `Session` serializes as `{"id", "expiry", "data"}`; its data map has no other accessor.
+    let mut whole: Map<String, Value> = serde_json::to_value(session)
+        .and_then(serde_json::from_value)
+        .map_err(Error::Serialize)?;
+    let raw: HashMap<String, String> =
+        serde_json::from_value(whole.remove("data").unwrap_or(Value::Null))
+            .map_err(Error::Serialize)?;
     let mut data = Map::with_capacity(raw.len());
     for (key, text) in raw {
         let value = serde_json::from_str(&text).map_err(Error::Serialize)?;

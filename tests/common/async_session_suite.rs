@@ -111,6 +111,9 @@ pub async fn as_roundtrip_keeps_data_and_expiry<B: Backend>(ctx: Ctx) {
     let expiry = Utc::now() + TimeDelta::minutes(30) + TimeDelta::nanoseconds(123);
     session.set_expiry(expiry);
     let id = session.id().to_owned();
+    // What a framework's request keeps (a clone shares the data and the changed flag).
+    let handle = session.clone();
+    assert!(handle.data_changed());
 
     let cookie = s
         .store_session(session)
@@ -122,6 +125,7 @@ pub async fn as_roundtrip_keeps_data_and_expiry<B: Backend>(ctx: Ctx) {
         id,
         "the row key is Session::id of the cookie"
     );
+    assert!(!handle.data_changed(), "a stored session is unchanged");
 
     let loaded = s.load_session(cookie.clone()).await.unwrap().expect("live");
     assert_eq!(loaded.id(), id);
@@ -373,7 +377,9 @@ pub async fn as_non_json_raw_value_is_refused_and_nothing_is_written<B: Backend>
 
     let mut session = Session::new();
     session.insert_raw("greeting", "hello, not JSON".to_owned());
+    let handle = session.clone();
     let err = s.store_session(session).await.expect_err("refused");
+    assert!(handle.data_changed(), "still unsaved");
     let ours = err.downcast_ref::<Error>().expect("the crate's error type");
     assert!(matches!(ours, Error::Serialize(_)), "{ours:?}");
     assert!(
