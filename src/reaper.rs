@@ -146,7 +146,8 @@ impl ReaperHandle {
         self.shared.skipped.load(Ordering::Relaxed)
     }
 
-    /// Expired rows this reaper has deleted, including those of runs that later failed.
+    /// Expired rows this reaper has deleted, counted after each statement (so a run in
+    /// progress, or one that later failed, counts what it deleted so far).
     pub fn rows_removed(&self) -> u64 {
         self.shared.rows.load(Ordering::Relaxed)
     }
@@ -154,9 +155,21 @@ impl ReaperHandle {
 
 /// What one sweep did so far (kept even when it stops on an error).
 #[derive(Debug, Default)]
-pub(crate) struct Progress {
+pub(crate) struct Progress<'a> {
     pub rows: u64,
     pub batches: u64,
+    /// A running total to add each batch to as soon as it is deleted (the reaper's).
+    total: Option<&'a AtomicU64>,
+}
+
+impl Progress<'_> {
+    fn add_batch(&mut self, rows: u64) {
+        self.rows += rows;
+        self.batches += 1;
+        if let Some(total) = self.total {
+            total.fetch_add(rows, Ordering::Relaxed);
+        }
+    }
 }
 
 enum Outcome {
@@ -198,7 +211,8 @@ impl<DB: Dialect> SqlStore<DB> {
     /// and how long it took (`info` when it removed rows, `debug` otherwise).
     ///
     /// The reaper holds the store weakly: it stops when every clone of the store is
-    /// dropped, and it never keeps the runtime from shutting down.
+    /// dropped (a run in progress ends after its current statement), and it never keeps
+    /// the runtime from shutting down.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -301,13 +315,13 @@ impl<DB: Dialect> SqlStore<DB> {
     }
 
     /// Deletes expired rows, at most `delete_batch_size` per statement, until a statement
-    /// deletes fewer than that (`Ok(true)`), or until `stop` turns `true` between two
+    /// deletes fewer than that (`Ok(true)`), or until `stop()` says so between two
     /// statements (`Ok(false)`). Runs on `conn` when given, else on the pool.
     pub(crate) async fn sweep(
         &self,
         mut conn: Option<&mut DB::Connection>,
-        stop: Option<&watch::Receiver<bool>>,
-        progress: &mut Progress,
+        stop: Option<&(dyn Fn() -> bool + Sync)>,
+        progress: &mut Progress<'_>,
     ) -> Result<bool> {
         let batch = self.options().delete_batch_size;
         let sql = &self.statements().delete_expired;
@@ -323,8 +337,7 @@ impl<DB: Dialect> SqlStore<DB> {
             let n = DB::execute(exec, sql.clone(), args)
                 .await
                 .map_err(Error::db("clear_expired_sessions"))?;
-            progress.rows += n;
-            progress.batches += 1;
+            progress.add_batch(n);
             tracing::trace!(
                 dialect = <DB as sqlx::Database>::NAME,
                 table = self.table_name(),
@@ -335,7 +348,7 @@ impl<DB: Dialect> SqlStore<DB> {
             if n < u64::from(batch) {
                 return Ok(true);
             }
-            if stop.is_some_and(|s| *s.borrow()) {
+            if stop.is_some_and(|stop| stop()) {
                 return Ok(false);
             }
             // Let other tasks on this runtime (requests) run between two statements.
@@ -346,8 +359,8 @@ impl<DB: Dialect> SqlStore<DB> {
     /// One run of the reaper, under the reaper lock when `single_reaper` is set.
     async fn reap_once(
         &self,
-        stop: &watch::Receiver<bool>,
-        progress: &mut Progress,
+        stop: &(dyn Fn() -> bool + Sync),
+        progress: &mut Progress<'_>,
     ) -> Result<Outcome> {
         let done = |complete| {
             if complete {
@@ -416,21 +429,25 @@ async fn reap_loop<DB: Dialect>(store: WeakStore<DB>, finished: Finished, period
         }
         first_tick = false;
         // Strong only for the length of one run: between runs the store can go away.
-        let Some(store) = store.upgrade() else {
+        let Some(strong) = store.upgrade() else {
             break;
         };
-        run(&store, &shared, &stop).await;
+        // Between two statements, stop if asked to, or if this run holds the last clone.
+        let stop_now = || *stop.borrow() || store.strong_count() <= 1;
+        run(&strong, &shared, &stop_now).await;
     }
     tracing::debug!("expiry reaper stopped");
     drop(finished);
 }
 
 /// One tick: a run, its counters and its log event. Never fails, never panics.
-async fn run<DB: Dialect>(store: &SqlStore<DB>, shared: &Shared, stop: &watch::Receiver<bool>) {
+async fn run<DB: Dialect>(store: &SqlStore<DB>, shared: &Shared, stop: &(dyn Fn() -> bool + Sync)) {
     let started = Instant::now();
-    let mut progress = Progress::default();
+    let mut progress = Progress {
+        total: Some(&shared.rows),
+        ..Progress::default()
+    };
     let outcome = store.reap_once(stop, &mut progress).await;
-    shared.rows.fetch_add(progress.rows, Ordering::Relaxed);
     let elapsed_ms = started.elapsed().as_millis() as u64;
     let (dialect, table) = (<DB as sqlx::Database>::NAME, store.table_name());
     match outcome {

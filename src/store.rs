@@ -669,6 +669,11 @@ impl<DB: Dialect> WeakStore<DB> {
     pub(crate) fn upgrade(&self) -> Option<SqlStore<DB>> {
         self.0.upgrade().map(|inner| SqlStore { inner })
     }
+
+    /// How many clones of the store are alive.
+    pub(crate) fn strong_count(&self) -> usize {
+        self.0.strong_count()
+    }
 }
 
 /// Crate-internal access for the expiry reaper (`src/reaper.rs`).

@@ -797,6 +797,42 @@ pub async fn dropping_every_store_clone_stops_the_reaper<B: ReaperBackend>(ctx: 
         // The handle did not keep the store alive, and waiting on it returns at once.
         reaper.shutdown().await;
     }
+
+    // Dropped in the middle of a long run: the run ends after its current statement
+    // instead of draining the whole backlog for a store nobody uses any more.
+    const BACKLOG: u64 = 30_000;
+    insert_rows::<B>(&pool, &table, "old-", BACKLOG as usize, |i| {
+        past(1 + i as i64)
+    })
+    .await;
+    let store = builder::<B>(&pool, &table)
+        .check_expiration_interval(Duration::from_millis(50))
+        .delete_batch_size(10)
+        .build()
+        .unwrap();
+    let reaper = started(&store);
+    wait_until(
+        Duration::from_secs(15),
+        "the reaper is under way",
+        || async { reaper.rows_removed() > 0 },
+    )
+    .await;
+    drop(store);
+    wait_until(
+        Duration::from_secs(5),
+        "the reaper ends between two batches",
+        || async { !reaper.is_running() },
+    )
+    .await;
+    let removed = reaper.rows_removed();
+    assert!(
+        removed < BACKLOG,
+        "the run stopped early ({removed} of {BACKLOG} rows)"
+    );
+    assert_eq!(
+        raw_count::<B>(&pool, &table).await,
+        (BACKLOG - removed) as i64
+    );
     B::cleanup(pool, &ctx).await;
 }
 
