@@ -387,6 +387,7 @@ impl Statements {
 }
 
 /// `ON CONFLICT (key) DO UPDATE SET c = excluded.c, ...` (PostgreSQL and SQLite).
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub fn on_conflict_clause(quoted_key: &str, quoted_cols: &[String]) -> String {
     let sets: Vec<String> = quoted_cols
         .iter()
