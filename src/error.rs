@@ -147,12 +147,43 @@ pub(crate) struct Chain<'a>(pub &'a (dyn std::error::Error + 'static));
 
 impl fmt::Display for Chain<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)?;
+        let mut previous = self.0.to_string();
+        f.write_str(&previous)?;
         let mut next = self.0.source();
         while let Some(e) = next {
-            write!(f, ": {e}")?;
+            let message = e.to_string();
+            // Some errors (sqlx's `Database`) repeat their source's message in their own.
+            if !previous.contains(&message) {
+                write!(f, ": {message}")?;
+            }
+            previous = message;
             next = e.source();
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chain_shows_every_distinct_message_once() {
+        let err = Error::CorruptRow {
+            what: "data is not valid JSON",
+            source: Some(Box::new(std::io::Error::other("bad byte"))),
+        };
+        assert_eq!(
+            Chain(&err).to_string(),
+            "stored session row is corrupt: data is not valid JSON: bad byte"
+        );
+        let repeated = Error::Database {
+            operation: "get",
+            source: sqlx::Error::Protocol("oops".into()),
+        };
+        assert_eq!(
+            Chain(&repeated).to_string(),
+            "database error during get: encountered unexpected or invalid data: oops"
+        );
     }
 }
