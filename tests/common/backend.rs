@@ -111,6 +111,25 @@ pub fn unreachable<T>(backend: &str, url: &str, err: impl std::fmt::Display) -> 
     None
 }
 
+/// `exec` and `scalar` for one backend: the same code, on each driver's concrete types.
+macro_rules! raw_sql_helpers {
+    () => {
+        async fn exec(pool: &Pool<Self::DB>, sql: &str) {
+            pool.execute(sqlx::AssertSqlSafe(sql.to_owned()))
+                .await
+                .expect(sql);
+        }
+
+        async fn scalar(pool: &Pool<Self::DB>, sql: &str) -> i64 {
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
+                .fetch_one(pool)
+                .await
+                .expect(sql);
+            row.try_get::<i64, _>(0).expect("a BIGINT-compatible value")
+        }
+    };
+}
+
 /// A store on a fresh table of this test.
 pub fn store<B: Backend>(pool: &Pool<B::DB>, ctx: &Ctx, tag: &str) -> SqlStore<B::DB> {
     SqlStore::builder(pool.clone())
@@ -159,19 +178,7 @@ impl Backend for Sqlite {
         )
     }
 
-    async fn exec(pool: &Pool<sqlx::Sqlite>, sql: &str) {
-        pool.execute(sqlx::AssertSqlSafe(sql.to_owned()))
-            .await
-            .expect(sql);
-    }
-
-    async fn scalar(pool: &Pool<sqlx::Sqlite>, sql: &str) -> i64 {
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
-            .fetch_one(pool)
-            .await
-            .expect(sql);
-        row.try_get::<i64, _>(0).expect("an integer")
-    }
+    raw_sql_helpers!();
 
     async fn create_schema(pool: &Pool<sqlx::Sqlite>, ctx: &Ctx, name: &str) -> String {
         // An attached database lives on one connection only, so this helper works with
@@ -247,19 +254,7 @@ impl Backend for Postgres {
         }
     }
 
-    async fn exec(pool: &Pool<sqlx::Postgres>, sql: &str) {
-        pool.execute(sqlx::AssertSqlSafe(sql.to_owned()))
-            .await
-            .expect(sql);
-    }
-
-    async fn scalar(pool: &Pool<sqlx::Postgres>, sql: &str) -> i64 {
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
-            .fetch_one(pool)
-            .await
-            .expect(sql);
-        row.try_get::<i64, _>(0).expect("a BIGINT")
-    }
+    raw_sql_helpers!();
 
     async fn create_schema(pool: &Pool<sqlx::Postgres>, _ctx: &Ctx, name: &str) -> String {
         Self::exec(pool, &format!("CREATE SCHEMA IF NOT EXISTS \"{name}\"")).await;
@@ -331,19 +326,7 @@ impl Backend for MySql {
         }
     }
 
-    async fn exec(pool: &Pool<sqlx::MySql>, sql: &str) {
-        pool.execute(sqlx::AssertSqlSafe(sql.to_owned()))
-            .await
-            .expect(sql);
-    }
-
-    async fn scalar(pool: &Pool<sqlx::MySql>, sql: &str) -> i64 {
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
-            .fetch_one(pool)
-            .await
-            .expect(sql);
-        row.try_get::<i64, _>(0).expect("a BIGINT")
-    }
+    raw_sql_helpers!();
 
     async fn create_schema(pool: &Pool<sqlx::MySql>, _ctx: &Ctx, name: &str) -> String {
         Self::exec(pool, &format!("CREATE DATABASE IF NOT EXISTS `{name}`")).await;
