@@ -393,16 +393,23 @@ impl<DB: Dialect> SqlStore<DB> {
 
     /// The ids of all live sessions.
     pub async fn ids(&self) -> Result<Vec<String>> {
+        let args = vec![DB::time_value(Utc::now())];
+        self.fetch_ids("ids", self.inner.sql.ids.clone(), args)
+            .await
+    }
+
+    /// Runs a query selecting session ids (first column), with its trace event.
+    async fn fetch_ids(
+        &self,
+        op: &'static str,
+        sql: Arc<str>,
+        args: Vec<Value>,
+    ) -> Result<Vec<String>> {
         let started = Instant::now();
-        let rows = DB::fetch(
-            self.ready().await?,
-            self.inner.sql.ids.clone(),
-            vec![DB::time_value(Utc::now())],
-            &[Kind::Text],
-        )
-        .await
-        .map_err(Error::db("ids"))?;
-        self.trace("ids", started, rows.len() as u64);
+        let rows = DB::fetch(self.ready().await?, sql, args, &[Kind::Text])
+            .await
+            .map_err(Error::db(op))?;
+        self.trace(op, started, rows.len() as u64);
         Ok(rows
             .into_iter()
             .filter_map(|r| r.into_iter().next().and_then(Value::into_text))
@@ -433,20 +440,8 @@ impl<DB: Dialect> SqlStore<DB> {
         value: impl Into<FieldValue>,
     ) -> Result<Vec<String>> {
         let (queries, value) = self.by_column(column, value.into())?;
-        let started = Instant::now();
-        let rows = DB::fetch(
-            self.ready().await?,
-            queries.ids.clone(),
-            vec![value, DB::time_value(Utc::now())],
-            &[Kind::Text],
-        )
-        .await
-        .map_err(Error::db("ids_where"))?;
-        self.trace("ids_where", started, rows.len() as u64);
-        Ok(rows
-            .into_iter()
-            .filter_map(|r| r.into_iter().next().and_then(Value::into_text))
-            .collect())
+        let args = vec![value, DB::time_value(Utc::now())];
+        self.fetch_ids("ids_where", queries.ids.clone(), args).await
     }
 
     /// Deletes every session (live or expired) whose custom `column` equals `value`, in
