@@ -12,8 +12,12 @@ use super::sql::{ColumnType, ParamKind, TableDef};
 impl super::Dialect for Postgres {}
 
 impl Backend for Postgres {
-    const COLUMNS_QUERY: &'static str = "SELECT column_name::text FROM information_schema.columns \
-         WHERE table_schema = COALESCE($1, current_schema()) AND table_name = $2";
+    // `to_regclass` resolves an unqualified name through the search_path exactly as the
+    // store's own statements do (information_schema with current_schema() would not).
+    const COLUMNS_QUERY: &'static str = "SELECT attname::text FROM pg_attribute \
+         WHERE attrelid = to_regclass(CASE WHEN $1::text IS NULL THEN quote_ident($2::text) \
+         ELSE quote_ident($1::text) || '.' || quote_ident($2::text) END)::oid \
+         AND attnum > 0 AND NOT attisdropped";
     const CASE_SENSITIVE_NAMES: bool = true;
 
     fn quote(ident: &str) -> String {
