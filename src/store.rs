@@ -325,14 +325,17 @@ impl<DB: Dialect> SqlStore<DB> {
         }
         let started = Instant::now();
         let now = Utc::now();
-        let expires = expires.unwrap_or(now + opts.expiration);
+        let expires = expires.unwrap_or_else(|| later(now, opts.expiration));
         let mut args = vec![DB::time_value(expires)];
         if self.inner.def.updated_at.is_some() {
             args.push(DB::time_value(now));
         }
         args.extend([text(sid), DB::time_value(now)]);
         if opts.touch_after > chrono::TimeDelta::zero() {
-            args.push(DB::time_value(expires - opts.touch_after));
+            let window_start = expires
+                .checked_sub_signed(opts.touch_after)
+                .unwrap_or(DateTime::<Utc>::MIN_UTC);
+            args.push(DB::time_value(window_start));
         }
         let n = DB::execute(self.ready().await?, self.inner.sql.touch.clone(), args)
             .await
@@ -550,7 +553,7 @@ impl<DB: Dialect> SqlStore<DB> {
             });
         }
         let now = Utc::now();
-        let expires = expires.unwrap_or(now + self.inner.options.expiration);
+        let expires = expires.unwrap_or_else(|| later(now, self.inner.options.expiration));
         let extras = field_values::<DB>(
             &self.inner.def.extra,
             self.inner.hook.as_deref(),
@@ -648,6 +651,11 @@ fn decode_record(
         .ok_or(null("expires is NULL"))?;
     let data = serde_json::from_str(&data).map_err(Error::corrupt("data is not valid JSON"))?;
     Ok((data, from_micros(micros)?))
+}
+
+/// `t + d`, saturating instead of panicking on an absurd `expiration`.
+fn later(t: DateTime<Utc>, d: chrono::TimeDelta) -> DateTime<Utc> {
+    t.checked_add_signed(d).unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 fn from_micros(micros: i64) -> Result<DateTime<Utc>> {

@@ -18,6 +18,18 @@ mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
+/// The range of instants stored: MySQL's `DATETIME` runs from year 1000 to year 9999.
+const MIN_STORED_TIME: chrono::DateTime<chrono::Utc> =
+    match chrono::DateTime::from_timestamp_micros(-30_610_224_000_000_000) {
+        Some(t) => t,
+        None => chrono::DateTime::<chrono::Utc>::MIN_UTC,
+    };
+const MAX_STORED_TIME: chrono::DateTime<chrono::Utc> =
+    match chrono::DateTime::from_timestamp_micros(253_402_300_799_999_999) {
+        Some(t) => t,
+        None => chrono::DateTime::<chrono::Utc>::MAX_UTC,
+    };
+
 /// A database the store can run on: SQLite, PostgreSQL or MySQL/MariaDB.
 ///
 /// This trait is sealed; it is implemented for [`sqlx::Sqlite`] (feature `sqlite`),
@@ -59,7 +71,14 @@ pub(crate) mod private {
         fn json_expr(quoted_col: &str) -> String;
 
         /// How a UTC instant is bound for this dialect's timestamp columns.
-        fn time_value(t: DateTime<Utc>) -> Value;
+        fn encode_time(t: DateTime<Utc>) -> Value;
+
+        /// A UTC instant as bound to a timestamp column, clamped to the range every
+        /// dialect can store (years 1000 to 9999), so that an absurd expiry is stored as
+        /// "never" or "long expired" instead of failing on one dialect and not another.
+        fn time_value(t: DateTime<Utc>) -> Value {
+            Self::encode_time(t.clamp(super::MIN_STORED_TIME, super::MAX_STORED_TIME))
+        }
 
         /// The clause that turns an `INSERT` into an upsert on the key column.
         fn upsert_clause(quoted_key: &str, quoted_cols: &[String]) -> String;

@@ -51,7 +51,7 @@ impl Backend for MySql {
         quoted_col.to_owned()
     }
 
-    fn time_value(t: DateTime<Utc>) -> Value {
+    fn encode_time(t: DateTime<Utc>) -> Value {
         Value::Text(Some(t.format("%Y-%m-%d %H:%M:%S%.6f").to_string()))
     }
 

@@ -51,7 +51,7 @@ impl Backend for Postgres {
         format!("{quoted_col}::text")
     }
 
-    fn time_value(t: DateTime<Utc>) -> Value {
+    fn encode_time(t: DateTime<Utc>) -> Value {
         // RFC 3339 with an explicit `Z`: parsed the same whatever the session's TimeZone.
         Value::Text(Some(t.to_rfc3339_opts(SecondsFormat::Micros, true)))
     }

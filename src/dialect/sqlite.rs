@@ -38,7 +38,7 @@ impl Backend for Sqlite {
         quoted_col.to_owned()
     }
 
-    fn time_value(t: DateTime<Utc>) -> Value {
+    fn encode_time(t: DateTime<Utc>) -> Value {
         Value::Int(Some(t.timestamp_micros()))
     }
 

@@ -39,6 +39,7 @@ macro_rules! store_suite {
             clear_expired_sessions_counts_and_keeps_live_rows,
             migration_file_matches_migrate,
             store_is_cheap_to_clone_and_debug_hides_secrets,
+            extreme_expiries_are_clamped_not_panics,
         );
         mod custom_columns {
             use super::common;

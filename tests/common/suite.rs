@@ -637,3 +637,40 @@ pub async fn store_is_cheap_to_clone_and_debug_hides_secrets<B: Backend>(ctx: Ct
     }
     B::cleanup(pool, &ctx).await;
 }
+
+pub async fn extreme_expiries_are_clamped_not_panics<B: Backend>(ctx: Ctx) {
+    let pool = pool_or_skip!(B, ctx);
+    let s = SqlStore::builder(pool.clone())
+        .table_name(ctx.table("extreme"))
+        // About 290 million years: valid for chrono, far past what any database stores.
+        .expiration(Duration::from_millis(i64::MAX as u64))
+        .touch_after(Duration::from_millis(i64::MAX as u64))
+        .build()
+        .unwrap();
+    s.migrate().await.unwrap();
+    s.set("forever", &json!(1), None).await.unwrap();
+    let year = |t: DateTime<Utc>| t.format("%Y").to_string();
+    assert_eq!(
+        year(s.get("forever").await.unwrap().unwrap().expires),
+        "9999"
+    );
+    s.set("max", &json!(2), Some(DateTime::<Utc>::MAX_UTC))
+        .await
+        .unwrap();
+    assert_eq!(year(s.get("max").await.unwrap().unwrap().expires), "9999");
+    s.set("min", &json!(3), Some(DateTime::<Utc>::MIN_UTC))
+        .await
+        .unwrap();
+    assert!(s.get("min").await.unwrap().is_none(), "long expired");
+    assert!(
+        !s.touch("forever", None).await.unwrap(),
+        "inside the (huge) window"
+    );
+    assert!(!s
+        .touch("forever", Some(DateTime::<Utc>::MIN_UTC))
+        .await
+        .unwrap());
+    assert_eq!(s.clear_expired_sessions().await.unwrap(), 1);
+    assert_eq!(s.length().await.unwrap(), 2);
+    B::cleanup(pool, &ctx).await;
+}
