@@ -293,9 +293,10 @@ impl<DB: Dialect> SqlStore<DB> {
         Ok(created)
     }
 
-    /// Replaces the data and expiry of an existing session; returns `false`, writing
-    /// nothing, if there is no row for `sid`. A session destroyed while a request was
-    /// still working on it is therefore never brought back by that request's save.
+    /// Replaces the data and expiry of an existing, live session; returns `false`, writing
+    /// nothing, if `sid` is unknown, destroyed or expired. A session destroyed (or expired)
+    /// while a request was still working on it is therefore never brought back by that
+    /// request's save, whether or not cleanup has removed its row yet.
     pub async fn update(
         &self,
         sid: &str,
@@ -336,6 +337,7 @@ impl<DB: Dialect> SqlStore<DB> {
                 .checked_sub_signed(opts.touch_after)
                 .unwrap_or(DateTime::<Utc>::MIN_UTC);
             args.push(DB::time_value(window_start));
+            args.push(DB::time_value(later(expires, opts.touch_after)));
         }
         let n = DB::execute(self.ready().await?, self.inner.sql.touch.clone(), args)
             .await
@@ -607,14 +609,15 @@ impl RowValues<'_> {
         args
     }
 
-    /// data, expires, [updated], extras, sid
+    /// data, expires, [updated], extras, sid, now
     fn update_args(self) -> Vec<Value> {
         let mut args = vec![self.data, self.expires];
         if self.def.updated_at.is_some() {
-            args.push(self.now);
+            args.push(self.now.clone());
         }
         args.extend(self.extras);
         args.push(self.sid);
+        args.push(self.now);
         args
     }
 }

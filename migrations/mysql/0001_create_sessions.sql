@@ -1,8 +1,8 @@
 -- The default sqlx-session-store schema; `SqlStore::migrate()` runs exactly this.
 -- Timestamps are DATETIME(6) holding UTC (never TIMESTAMP, which follows the session time_zone).
--- `sid` is binary-collated so ids are case-sensitive; `data` is LONGTEXT (over 64 KiB).
+-- `sid` is VARBINARY so ids compare exactly (case and trailing spaces); `data` is LONGTEXT (over 64 KiB).
 CREATE TABLE IF NOT EXISTS `sessions` (
-    `sid` VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL PRIMARY KEY,
+    `sid` VARBINARY(255) NOT NULL PRIMARY KEY,
     `data` LONGTEXT CHARACTER SET utf8mb4 NOT NULL,
     `expires` DATETIME(6) NOT NULL,
     `created_at` DATETIME(6) NOT NULL,

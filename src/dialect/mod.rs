@@ -67,6 +67,11 @@ pub(crate) mod private {
         /// An expression reading a timestamp column as microseconds since the Unix epoch (BIGINT).
         fn time_expr(quoted_col: &str) -> String;
 
+        /// An expression reading the session id column as text.
+        fn key_expr(quoted_col: &str) -> String {
+            quoted_col.to_owned()
+        }
+
         /// An expression reading a JSON column as text.
         fn json_expr(quoted_col: &str) -> String;
 

@@ -30,14 +30,16 @@ impl Backend for MySql {
 
     fn column_type(ty: ColumnType) -> &'static str {
         match ty {
-            // Binary collation: ids are case-sensitive secrets, `aB` and `Ab` are different.
-            ColumnType::SessionId => "VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
+            // Bytes, compared exactly: ids are case-sensitive secrets (`aB` is not `Ab`), and
+            // unlike the PAD SPACE `_bin` collations, `abc` is not `abc `.
+            ColumnType::SessionId => "VARBINARY(255)",
             // LONGTEXT holds up to 4 GiB (TEXT stops at 64 KiB).
             ColumnType::Json => "LONGTEXT CHARACTER SET utf8mb4",
             // DATETIME has no time zone: the store always writes and compares UTC, so the
             // session `time_zone` never shifts it (TIMESTAMP would be converted).
             ColumnType::Timestamp => "DATETIME(6)",
-            ColumnType::Text => "VARCHAR(255) CHARACTER SET utf8mb4",
+            // Case-sensitive like text on the other dialects (the default collation is not).
+            ColumnType::Text => "VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
             ColumnType::Integer => "BIGINT",
             ColumnType::Boolean => "BOOLEAN",
         }
@@ -45,6 +47,11 @@ impl Backend for MySql {
 
     fn time_expr(quoted_col: &str) -> String {
         format!("TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', {quoted_col})")
+    }
+
+    fn key_expr(quoted_col: &str) -> String {
+        // The id column is VARBINARY; ids are written from Rust strings, so valid UTF-8.
+        format!("CONVERT({quoted_col} USING utf8mb4)")
     }
 
     fn json_expr(quoted_col: &str) -> String {
@@ -95,8 +102,11 @@ impl Backend for MySql {
         lock_key: i64,
     ) -> Result<(), sqlx::Error> {
         // A named lock on one connection serializes migrations of the same table across
-        // processes; it is released even if a statement fails.
+        // processes; it is released even if a statement fails. The connection is closed
+        // afterwards rather than returned to the pool, so that a migration cancelled
+        // mid-way (a timeout, a shutdown) can never leave the lock held by a pooled session.
         let mut conn = pool.acquire().await?;
+        conn.close_on_drop();
         let name = format!("sqlx_session_store:{lock_key:x}");
         let got = exec::fetch::<Self>(
             Exec::Conn(&mut *conn),

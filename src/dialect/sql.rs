@@ -89,24 +89,24 @@ impl TableDef {
     }
 
     /// The indexes `migrate` creates: (index name, column), the expiry one first.
+    ///
+    /// The expiry index is `<table>_expires_idx` whatever the column is called; a custom
+    /// column's index also carries a hash of (table, column), so that no two tables'
+    /// index names can meet (`a_b` + `c` and `a` + `b_c` would otherwise both be `a_b_c_idx`;
+    /// PostgreSQL index names share one namespace per schema).
     pub fn indexes(&self) -> Vec<(String, &Ident)> {
-        let mut indexes = vec![(self.index_name(&self.expires), &self.expires)];
+        let table = self.table.as_str();
+        let mut indexes = vec![(format!("{table}_expires_idx"), &self.expires)];
         for col in self.extra.iter().filter(|c| c.indexed) {
-            indexes.push((self.index_name(&col.name), &col.name));
+            let column = col.name.as_str();
+            let pair = table.bytes().chain([b'.']).chain(column.bytes());
+            let hash = fnv1a(pair) as u32;
+            let mut name = format!("{table}_{column}");
+            // Fits PostgreSQL's 63 bytes with `_<8 hex>_idx` (all ASCII: any cut is safe).
+            name.truncate(63 - 13);
+            indexes.push((format!("{name}_{hash:08x}_idx"), &col.name));
         }
         indexes
-    }
-
-    /// `<table>_<column>_idx`, shortened with a hash when it would pass 63 bytes
-    /// (PostgreSQL's limit; index names are unique per schema there).
-    fn index_name(&self, column: &Ident) -> String {
-        let name = format!("{}_{}_idx", self.table.as_str(), column.as_str());
-        if name.len() <= 63 {
-            return name;
-        }
-        let hash = fnv1a(name.bytes()) as u32;
-        let table = self.table.as_str();
-        format!("{}_{hash:08x}_idx", &table[..table.len().min(40)])
     }
 
     /// Every column, in table order: the core ones, then the custom ones.
@@ -201,9 +201,9 @@ pub struct Statements {
     pub upsert: Arc<str>,
     /// sid, data, expires, [created], [updated], extras (fails on an existing sid)
     pub insert: Arc<str>,
-    /// data, expires, [updated], extras, sid (only an existing row)
+    /// data, expires, [updated], extras, sid, now (only an existing, live row)
     pub update: Arc<str>,
-    /// expires, [updated], sid, now[, expires - touch_after]
+    /// expires, [updated], sid, now[, expires - touch_after, expires + touch_after]
     pub touch: Arc<str>,
     /// sid
     pub destroy: Arc<str>,
@@ -295,9 +295,10 @@ impl Statements {
                 .map(|(c, k)| format!("{c} = {}", p.next(*k)))
                 .collect();
             format!(
-                "UPDATE {t} SET {} WHERE {sid} = {}",
+                "UPDATE {t} SET {} WHERE {sid} = {} AND {expires} > {}",
                 sets.join(", "),
-                p.next(ParamKind::Plain)
+                p.next(ParamKind::Plain),
+                p.next(ParamKind::Time)
             )
         };
 
@@ -316,7 +317,12 @@ impl Statements {
                 p.next(ParamKind::Time),
             );
             if touch_window {
-                sql += &format!(" AND {expires} < {}", p.next(ParamKind::Time));
+                // Skip only when the stored expiry is within the window on either side.
+                sql += &format!(
+                    " AND ({expires} < {} OR {expires} > {})",
+                    p.next(ParamKind::Time),
+                    p.next(ParamKind::Time)
+                );
             }
             sql
         };
@@ -330,10 +336,12 @@ impl Statements {
         );
         let mut p = Params::<DB>::new();
         let ids = format!(
-            "SELECT {sid} FROM {t} WHERE {expires} > {}",
+            "SELECT {} FROM {t} WHERE {expires} > {}",
+            DB::key_expr(&sid),
             p.next(ParamKind::Time)
         );
 
+        let sid_out = DB::key_expr(&sid);
         let updated_expr = updated_at
             .as_deref()
             .map_or_else(|| "NULL".to_owned(), DB::time_expr);
@@ -345,7 +353,7 @@ impl Statements {
                 let kind = col.kind.param_kind();
                 let mut p = Params::<DB>::new();
                 let ids = format!(
-                    "SELECT {sid} FROM {t} WHERE {c} = {} AND {expires} > {}",
+                    "SELECT {sid_out} FROM {t} WHERE {c} = {} AND {expires} > {}",
                     p.next(kind),
                     p.next(ParamKind::Time)
                 );
@@ -353,7 +361,7 @@ impl Statements {
                 let destroy = format!("DELETE FROM {t} WHERE {c} = {}", p.next(kind));
                 let mut p = Params::<DB>::new();
                 let list = format!(
-                    "SELECT {sid}, {}, {}, {updated_expr} FROM {t} \
+                    "SELECT {sid_out}, {}, {}, {updated_expr} FROM {t} \
                      WHERE {c} = {} AND {expires} > {} ORDER BY {expires} DESC",
                     DB::json_expr(&data),
                     DB::time_expr(&expires),

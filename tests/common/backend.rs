@@ -51,6 +51,9 @@ pub trait Backend: Send + Sync + 'static {
     /// Column types for a hand-made table: (session id, JSON data, timestamp, BIGINT).
     const TYPES: (&'static str, &'static str, &'static str, &'static str);
 
+    /// A query counting the indexes (primary key included) of table `{table}`.
+    const INDEX_COUNT: &'static str;
+
     /// SQL for "now" in the representation the store uses for `expires` (UTC).
     const NOW_AS_STORED: &'static str;
 
@@ -159,6 +162,8 @@ impl Backend for Sqlite {
         "CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)";
     const TYPES: (&'static str, &'static str, &'static str, &'static str) =
         ("TEXT", "TEXT", "INTEGER", "INTEGER");
+    const INDEX_COUNT: &'static str =
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = '{table}'";
     const ZONE_OFFSET_MINUTES: Option<&'static str> = None;
 
     async fn pool_in_zone(ctx: &Ctx, _time_zone: &str) -> Option<Pool<sqlx::Sqlite>> {
@@ -226,6 +231,8 @@ impl Backend for Postgres {
     const NOW_AS_STORED: &'static str = "now()";
     const TYPES: (&'static str, &'static str, &'static str, &'static str) =
         ("TEXT", "JSON", "TIMESTAMPTZ", "BIGINT");
+    const INDEX_COUNT: &'static str =
+        "SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema() AND tablename = '{table}'";
     const ZONE_OFFSET_MINUTES: Option<&'static str> =
         Some("SELECT (EXTRACT(TIMEZONE FROM now()) / 60)::int8");
 
@@ -306,7 +313,10 @@ impl Backend for MySql {
     const STORES_INVALID_JSON: bool = true;
     const NOW_AS_STORED: &'static str = "UTC_TIMESTAMP(6)";
     const TYPES: (&'static str, &'static str, &'static str, &'static str) =
-        ("VARCHAR(255)", "LONGTEXT", "DATETIME(6)", "BIGINT");
+        ("VARBINARY(255)", "LONGTEXT", "DATETIME(6)", "BIGINT");
+    const INDEX_COUNT: &'static str =
+        "SELECT COUNT(DISTINCT index_name) FROM information_schema.statistics \
+         WHERE table_schema = DATABASE() AND table_name = '{table}'";
     const ZONE_OFFSET_MINUTES: Option<&'static str> =
         Some("SELECT CAST(ROUND(TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), NOW()) / 60) AS SIGNED)");
 

@@ -424,3 +424,24 @@ pub async fn front_ends_feed_the_hook<B: Backend>(ctx: Ctx) {
     }
     B::cleanup(pool, &ctx).await;
 }
+
+pub async fn every_indexed_column_gets_its_own_index<B: Backend>(ctx: Ctx) {
+    let pool = pool_or_skip!(B, ctx);
+    // `<t>_a_b` + `expires` and `<t>_a` + `b_expires` would both be `<t>_a_b_expires_idx`
+    // under a plain `<table>_<column>_idx` scheme, and the second would silently be missing.
+    let first = super::backend::store::<B>(&pool, &ctx, "a_b");
+    first.migrate().await.unwrap();
+    let second = SqlStore::builder(pool.clone())
+        .table_name(ctx.table("a"))
+        .column(Column::integer("b_expires").indexed(true))
+        .column(Column::text("device").indexed(true))
+        .column(Column::integer("not_indexed"))
+        .build()
+        .unwrap();
+    second.migrate().await.unwrap();
+    let count = |table: String| B::INDEX_COUNT.replace("{table}", &table);
+    // Primary key + expires (+ the two indexed custom columns).
+    assert_eq!(B::scalar(&pool, &count(ctx.table("a_b"))).await, 2);
+    assert_eq!(B::scalar(&pool, &count(ctx.table("a"))).await, 4);
+    B::cleanup(pool, &ctx).await;
+}

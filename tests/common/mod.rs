@@ -52,6 +52,7 @@ macro_rules! store_suite {
                 app_managed_table_with_renamed_columns,
                 missing_columns_are_named,
                 front_ends_feed_the_hook,
+                every_indexed_column_gets_its_own_index,
             );
         }
         #[cfg(feature = "tower-sessions")]

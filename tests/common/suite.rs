@@ -237,6 +237,17 @@ pub async fn touch_after_skips_writes_inside_the_window<B: Backend>(ctx: Ctx) {
     let later = base + TimeDelta::hours(2);
     assert!(s.touch("a", Some(later)).await.unwrap());
     assert_eq!(s.get("a").await.unwrap().unwrap().expires, later);
+
+    // Much earlier than stored (a shorter lifetime): outside the window too, written.
+    let sooner = micros(Utc::now() + TimeDelta::minutes(5));
+    assert!(s.touch("a", Some(sooner)).await.unwrap());
+    assert_eq!(s.get("a").await.unwrap().unwrap().expires, sooner);
+    // Slightly earlier than stored: inside the window, no write.
+    assert!(!s
+        .touch("a", Some(sooner - TimeDelta::minutes(1)))
+        .await
+        .unwrap());
+    assert_eq!(s.get("a").await.unwrap().unwrap().expires, sooner);
     B::cleanup(pool, &ctx).await;
 }
 
@@ -262,6 +273,12 @@ pub async fn ids_are_case_sensitive<B: Backend>(ctx: Ctx) {
     assert_eq!(s.get("AbC").await.unwrap().unwrap().data, json!("upper"));
     assert_eq!(s.get("abc").await.unwrap().unwrap().data, json!("lower"));
     assert!(s.get("ABC").await.unwrap().is_none());
+    // Trailing spaces make a different id too (MySQL's PAD SPACE collations would not).
+    assert!(s.get("abc ").await.unwrap().is_none());
+    assert!(s.create("abc ", &json!("spaced"), None).await.unwrap());
+    s.destroy("abc  ").await.unwrap();
+    assert_eq!(s.get("abc").await.unwrap().unwrap().data, json!("lower"));
+    s.destroy("abc ").await.unwrap();
     let mut ids = s.ids().await.unwrap();
     ids.sort();
     assert_eq!(ids, ["AbC", "abc"]);
@@ -531,6 +548,19 @@ pub async fn create_never_overwrites_and_update_never_resurrects<B: Backend>(ctx
     assert!(
         s.get("a").await.unwrap().is_none(),
         "a destroyed session stays destroyed"
+    );
+    // An expired row that cleanup has not removed yet is not revived by a save either.
+    s.set(
+        "old",
+        &json!("expired"),
+        Some(Utc::now() - TimeDelta::seconds(1)),
+    )
+    .await
+    .unwrap();
+    assert!(!s.update("old", &json!("late save"), None).await.unwrap());
+    assert!(
+        s.get("old").await.unwrap().is_none(),
+        "an expired session stays expired"
     );
     B::cleanup(pool, &ctx).await;
 }
