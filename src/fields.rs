@@ -61,11 +61,7 @@ impl ColumnKind {
     }
 
     pub(crate) fn param_kind(self) -> ParamKind {
-        match self {
-            ColumnKind::Timestamp => ParamKind::Time,
-            ColumnKind::Json => ParamKind::Json,
-            _ => ParamKind::Plain,
-        }
+        self.column_type().param_kind()
     }
 }
 

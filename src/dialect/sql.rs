@@ -23,6 +23,20 @@ pub enum ColumnType {
     Boolean,
 }
 
+impl ColumnType {
+    /// How a value for a column of this family is bound.
+    pub fn param_kind(self) -> ParamKind {
+        match self {
+            ColumnType::Timestamp => ParamKind::Time,
+            ColumnType::Json => ParamKind::Json,
+            ColumnType::SessionId
+            | ColumnType::Text
+            | ColumnType::Integer
+            | ColumnType::Boolean => ParamKind::Plain,
+        }
+    }
+}
+
 /// How a placeholder must be written for the value bound to it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ParamKind {
@@ -262,18 +276,12 @@ impl Statements {
             p.next(ParamKind::Time),
         );
 
+        // Every column, in table order: the order `RowValues::insert_args` binds them.
         let insert = {
-            let mut cols = vec![
-                (sid.clone(), ParamKind::Plain),
-                (data.clone(), ParamKind::Json),
-                (expires.clone(), ParamKind::Time),
-            ];
-            cols.extend(def.created_at.iter().map(|c| (q(c), ParamKind::Time)));
-            cols.extend(updated_at.iter().map(|c| (c.clone(), ParamKind::Time)));
-            cols.extend(extras.iter().cloned());
+            let cols = def.columns();
             let mut p = Params::<DB>::new();
-            let names: Vec<&str> = cols.iter().map(|(c, _)| c.as_str()).collect();
-            let params: Vec<String> = cols.iter().map(|(_, k)| p.next(*k)).collect();
+            let names: Vec<String> = cols.iter().map(|c| q(c.name)).collect();
+            let params: Vec<String> = cols.iter().map(|c| p.next(c.ty.param_kind())).collect();
             format!(
                 "INSERT INTO {t} ({}) VALUES ({})",
                 names.join(", "),

@@ -201,6 +201,24 @@ async fn resolve(host: &str, port: u16) -> std::net::SocketAddr {
         .expect("an address for the database host")
 }
 
+/// `faulty_pool` for a networked backend: the server's URL, reached through a [`Proxy`].
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+macro_rules! proxied_faulty_pool {
+    ($options:ty) => {
+        async fn faulty_pool(_direct: &Pool<Self::DB>, _table: &str) -> (Pool<Self::DB>, Fault) {
+            let options: $options = Self::url().parse().expect("a valid database URL");
+            let upstream = resolve(options.get_host(), options.get_port()).await;
+            let proxy = Proxy::start(upstream).await;
+            let options = options.host("127.0.0.1").port(proxy.addr().port());
+            let pool = faulty_pool_options()
+                .connect_with(options)
+                .await
+                .expect("connect through the proxy");
+            (pool, Fault::Proxy(proxy))
+        }
+    };
+}
+
 #[cfg(feature = "postgres")]
 impl ReaperBackend for super::backend::Postgres {
     fn time_literal(t: DateTime<Utc>) -> String {
@@ -210,21 +228,7 @@ impl ReaperBackend for super::backend::Postgres {
         )
     }
 
-    async fn faulty_pool(
-        _direct: &Pool<sqlx::Postgres>,
-        _table: &str,
-    ) -> (Pool<sqlx::Postgres>, Fault) {
-        use sqlx::postgres::PgConnectOptions;
-        let options: PgConnectOptions = Self::url().parse().expect("valid DATABASE_URL_POSTGRES");
-        let upstream = resolve(options.get_host(), options.get_port()).await;
-        let proxy = Proxy::start(upstream).await;
-        let options = options.host("127.0.0.1").port(proxy.addr().port());
-        let pool = faulty_pool_options()
-            .connect_with(options)
-            .await
-            .expect("connect through the proxy");
-        (pool, Fault::Proxy(proxy))
-    }
+    proxied_faulty_pool!(sqlx::postgres::PgConnectOptions);
 
     async fn hold_reaper_lock(
         pool: &Pool<sqlx::Postgres>,
@@ -260,18 +264,7 @@ impl ReaperBackend for super::backend::MySql {
         format!("'{}'", t.format("%Y-%m-%d %H:%M:%S%.6f"))
     }
 
-    async fn faulty_pool(_direct: &Pool<sqlx::MySql>, _table: &str) -> (Pool<sqlx::MySql>, Fault) {
-        use sqlx::mysql::MySqlConnectOptions;
-        let options: MySqlConnectOptions = Self::url().parse().expect("valid DATABASE_URL_MYSQL");
-        let upstream = resolve(options.get_host(), options.get_port()).await;
-        let proxy = Proxy::start(upstream).await;
-        let options = options.host("127.0.0.1").port(proxy.addr().port());
-        let pool = faulty_pool_options()
-            .connect_with(options)
-            .await
-            .expect("connect through the proxy");
-        (pool, Fault::Proxy(proxy))
-    }
+    proxied_faulty_pool!(sqlx::mysql::MySqlConnectOptions);
 
     async fn hold_reaper_lock(
         pool: &Pool<sqlx::MySql>,
