@@ -25,6 +25,9 @@ pub const DEFAULT_CHECK_EXPIRATION_INTERVAL: Duration = Duration::from_secs(15 *
 pub const DEFAULT_MAX_DATA_SIZE: usize = 4 * 1024 * 1024;
 /// Default number of rows one cleanup statement deletes at most.
 pub const DEFAULT_DELETE_BATCH_SIZE: u32 = 1_000;
+/// Default number of sessions whose last loaded or written state one store instance
+/// remembers, to skip writes of unchanged sessions through the front ends: 10,000.
+pub const DEFAULT_TRACKED_SESSIONS: usize = 10_000;
 
 /// The validated options of a store.
 #[derive(Clone, Debug)]
@@ -36,6 +39,7 @@ pub(crate) struct Options {
     pub max_data_size: usize,
     pub delete_batch_size: u32,
     pub single_reaper: bool,
+    pub tracked_sessions: usize,
 }
 
 /// Builds a [`SqlStore`] with options other than the defaults.
@@ -48,8 +52,9 @@ pub(crate) struct Options {
 /// | [`schema_name`](Self::schema_name) | none | PostgreSQL schema / MySQL database / SQLite attached database |
 /// | [`expiration`](Self::expiration) | 24 h | lifetime of a session saved without an expiry |
 /// | [`check_expiration_interval`](Self::check_expiration_interval) | 15 min | period of the expiry reaper |
-/// | [`disable_touch`](Self::disable_touch) | `false` | make `touch` a no-op |
-/// | [`touch_after`](Self::touch_after) | 0 | skip a touch while the stored expiry is this close to the new one |
+/// | [`disable_touch`](Self::disable_touch) | `false` | never refresh an expiry without a data change (`touch` and front-end saves) |
+/// | [`touch_after`](Self::touch_after) | 0 | skip an expiry refresh while the stored expiry is this close to the new one |
+/// | [`tracked_sessions`](Self::tracked_sessions) | 10,000 | sessions whose last state this instance remembers, to skip unchanged writes |
 /// | [`max_data_size`](Self::max_data_size) | 4 MiB | largest serialized session `set` accepts |
 /// | [`delete_batch_size`](Self::delete_batch_size) | 1,000 | most rows one cleanup statement deletes |
 /// | [`single_reaper`](Self::single_reaper) | `false` | only one instance's reaper runs at a time (database lock) |
@@ -71,6 +76,7 @@ pub struct Builder<DB: Dialect> {
     delete_batch_size: u32,
     single_reaper: bool,
     start_reaper: bool,
+    tracked_sessions: usize,
     columns: Vec<Column>,
     hook: Option<Arc<dyn ExtendFields>>,
     sid_column: String,
@@ -94,6 +100,7 @@ impl<DB: Dialect> fmt::Debug for Builder<DB> {
             .field("delete_batch_size", &self.delete_batch_size)
             .field("single_reaper", &self.single_reaper)
             .field("start_reaper", &self.start_reaper)
+            .field("tracked_sessions", &self.tracked_sessions)
             .field("columns", &self.columns)
             .field("extend_default_fields", &self.hook.is_some())
             .field("sid_column", &self.sid_column)
@@ -119,6 +126,7 @@ impl<DB: Dialect> Builder<DB> {
             delete_batch_size: DEFAULT_DELETE_BATCH_SIZE,
             single_reaper: false,
             start_reaper: false,
+            tracked_sessions: DEFAULT_TRACKED_SESSIONS,
             columns: Vec::new(),
             hook: None,
             sid_column: "sid".to_owned(),
@@ -216,17 +224,46 @@ impl<DB: Dialect> Builder<DB> {
         self
     }
 
-    /// When `true`, [`SqlStore::touch`] writes nothing (default `false`).
+    /// When `true`, a session's expiry is only ever written together with a change of its
+    /// data (default `false`): [`SqlStore::touch`] writes nothing, and a framework's save of
+    /// an unchanged session (tower-sessions with `always_save`, tide's `save_unchanged`,
+    /// axum-sessions' `PersistencePolicy::Always`) runs no statement at all.
+    ///
+    /// Consequence: a session then ends `expiration` (or the framework's own expiry) after
+    /// its last *change*, however active its user is.
     pub fn disable_touch(mut self, disable: bool) -> Self {
         self.disable_touch = disable;
         self
     }
 
-    /// Skip a touch when the stored expiry is already within this much of the new one
-    /// (default zero: every touch writes). With `expiration` 24 h and `touch_after` 1 h,
-    /// an active session is written at most about once an hour instead of on every request.
+    /// Skip an expiry refresh while the stored expiry is already within this much of the
+    /// new one (default zero: every refresh writes). With `expiration` 24 h and
+    /// `touch_after` 1 h, an active session's row is written at most about once an hour
+    /// instead of on every request. It applies to [`SqlStore::touch`] and to every
+    /// framework's save of an unchanged session; changed data is always written.
+    ///
+    /// Consequence: the row's expiry can lag the cookie's by up to `touch_after`, so a
+    /// session idle for its whole lifetime may end up to `touch_after` early. It must be
+    /// shorter than `expiration` ([`build`](Self::build) refuses it otherwise); keep it
+    /// well under your framework's inactivity timeout too.
     pub fn touch_after(mut self, window: Duration) -> Self {
         self.touch_after = window;
+        self
+    }
+
+    /// How many sessions one store instance (and its clones) remembers the last loaded or
+    /// written state of (default [`DEFAULT_TRACKED_SESSIONS`]; 0 turns it off): a digest of
+    /// the data and the stored expiry, about 60 bytes each, keyed by a digest of the id.
+    ///
+    /// tower-sessions' save carries no "changed" flag, so the store compares the data it is
+    /// given with what it last loaded or wrote for that session: equal data takes the
+    /// `touch` path, and an unchanged copy held by one app instance never overwrites newer
+    /// data another instance wrote. Knowing the stored expiry also lets an unchanged save
+    /// inside `touch_after` skip its statement (all front ends). A session that has been
+    /// forgotten (more sessions active than this) is written in full on its next save,
+    /// as a store without change detection would.
+    pub fn tracked_sessions(mut self, sessions: usize) -> Self {
+        self.tracked_sessions = sessions;
         self
     }
 
@@ -289,6 +326,13 @@ impl<DB: Dialect> Builder<DB> {
             });
         }
         let touch_after = delta("touch_after", self.touch_after)?;
+        if touch_after >= expiration {
+            // A refresh would then never be written, and active sessions would expire.
+            return Err(Error::InvalidConfig {
+                option: "touch_after",
+                reason: "must be shorter than expiration",
+            });
+        }
         if self.max_data_size == 0 {
             return Err(Error::InvalidConfig {
                 option: "max_data_size",
@@ -338,6 +382,7 @@ impl<DB: Dialect> Builder<DB> {
             max_data_size: self.max_data_size,
             delete_batch_size: self.delete_batch_size,
             single_reaper: self.single_reaper,
+            tracked_sessions: self.tracked_sessions,
         };
         let store = SqlStore::from_parts(self.pool, def, options, self.hook);
         if self.start_reaper {
@@ -357,6 +402,7 @@ impl Default for Options {
             max_data_size: DEFAULT_MAX_DATA_SIZE,
             delete_batch_size: DEFAULT_DELETE_BATCH_SIZE,
             single_reaper: false,
+            tracked_sessions: DEFAULT_TRACKED_SESSIONS,
         }
     }
 }

@@ -335,14 +335,22 @@ pub(crate) fn find_column<'a>(columns: &'a [CustomColumn], name: &str) -> Result
 pub(crate) fn field_values<DB: Backend>(
     columns: &[CustomColumn],
     hook: Option<&dyn ExtendFields>,
-    data: &serde_json::Value,
+    data: &crate::payload::Payload<'_>,
     expires: DateTime<Utc>,
 ) -> Result<Vec<Value>> {
     if columns.is_empty() && hook.is_none() {
         return Ok(Vec::new());
     }
     let mut given = match hook {
-        Some(hook) => hook.extend(&DefaultFields { data, expires }).0,
+        // The data is parsed for the hook only, and only when there is one.
+        Some(hook) => {
+            let data = data.parsed()?;
+            hook.extend(&DefaultFields {
+                data: &data,
+                expires,
+            })
+            .0
+        }
         None => Vec::new(),
     };
     if let Some((unknown, _)) = given.iter().find(|(c, _)| find_column(columns, c).is_err()) {

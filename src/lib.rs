@@ -18,6 +18,8 @@ mod dialect;
 mod error;
 mod fields;
 mod ident;
+mod known;
+mod payload;
 mod reaper;
 mod record;
 mod store;
@@ -26,7 +28,7 @@ pub mod adapters;
 
 pub use config::{
     Builder, DEFAULT_CHECK_EXPIRATION_INTERVAL, DEFAULT_DELETE_BATCH_SIZE, DEFAULT_EXPIRATION,
-    DEFAULT_MAX_DATA_SIZE, DEFAULT_TABLE_NAME,
+    DEFAULT_MAX_DATA_SIZE, DEFAULT_TABLE_NAME, DEFAULT_TRACKED_SESSIONS,
 };
 pub use dialect::Dialect;
 pub use error::{Error, Result};

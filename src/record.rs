@@ -7,14 +7,15 @@ use chrono::{DateTime, Utc};
 /// Its `Debug` output leaves the data out, so a record can be logged safely.
 #[derive(Clone, PartialEq)]
 #[non_exhaustive]
-pub struct SessionRecord {
-    /// The session data, exactly as it was saved.
-    pub data: serde_json::Value,
+pub struct SessionRecord<T = serde_json::Value> {
+    /// The session data, as it was saved ([`SqlStore::get_as`](crate::SqlStore::get_as)
+    /// parses it into a type of your own).
+    pub data: T,
     /// When the session expires (UTC, microsecond precision).
     pub expires: DateTime<Utc>,
 }
 
-impl std::fmt::Debug for SessionRecord {
+impl<T> std::fmt::Debug for SessionRecord<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SessionRecord")
             .field("data", &format_args!("<redacted>"))

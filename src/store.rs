@@ -13,7 +13,12 @@ use crate::dialect::sql::{ColumnQueries, Statements, TableDef};
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::fields::{field_values, find_column, ColumnKind, ExtendFields, FieldValue};
+use crate::known::{Key, Known};
+use crate::payload::Payload;
 use crate::record::{SessionInfo, SessionRecord};
+
+mod front;
+pub(crate) use front::Change;
 
 /// Longest session id accepted, in bytes (the MySQL key column is `VARCHAR(255)`;
 /// the limit is the same on every dialect).
@@ -52,6 +57,8 @@ struct Inner<DB: Dialect> {
     hook: Option<Arc<dyn ExtendFields>>,
     /// Set once the table is known to have every column the store needs.
     schema_checked: tokio::sync::OnceCell<()>,
+    /// What this instance last loaded or wrote of each session (front-end saves).
+    known: Known,
 }
 
 impl<DB: Dialect> Clone for SqlStore<DB> {
@@ -70,6 +77,10 @@ impl<DB: Dialect> fmt::Debug for SqlStore<DB> {
             .field("schema", &i.def.schema.as_ref().map(|s| s.as_str()))
             .field("table", &i.def.table.as_str())
             .field("options", &i.options)
+            .field(
+                "tracked_sessions",
+                &format_args!("{} of {}", i.known.len(), i.known.capacity()),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -114,11 +125,12 @@ impl<DB: Dialect> SqlStore<DB> {
             inner: Arc::new(Inner {
                 pool,
                 def,
-                options,
                 sql,
                 reaper: crate::reaper::Slot::default(),
                 hook,
                 schema_checked: tokio::sync::OnceCell::new(),
+                known: Known::new(options.tracked_sessions),
+                options,
             }),
         }
     }
@@ -236,6 +248,44 @@ impl<DB: Dialect> SqlStore<DB> {
     /// An expired row is never returned, whether or not it has been cleaned up yet.
     /// A row whose data is not valid JSON gives [`Error::CorruptRow`] and is left as it is.
     pub async fn get(&self, sid: &str) -> Result<Option<SessionRecord>> {
+        self.get_as(sid).await
+    }
+
+    /// [`get`](Self::get), with the data parsed straight from the row's JSON text into
+    /// `T` (one pass, no [`serde_json::Value`] in between). Data that does not fit `T`
+    /// gives [`Error::CorruptRow`]; the row is left as it is.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> sqlx_session_store::Result<()> {
+    /// # use sqlx_session_store::{sqlx::SqlitePool, SqliteStore};
+    /// #[derive(serde::Serialize, serde::Deserialize)]
+    /// struct Login { user_id: u64 }
+    ///
+    /// # let store = SqliteStore::new(SqlitePool::connect("sqlite::memory:").await.unwrap());
+    /// # store.migrate().await?;
+    /// store.set_as("a-session-id", &Login { user_id: 7 }, None).await?;
+    /// let login = store.get_as::<Login>("a-session-id").await?.expect("live");
+    /// assert_eq!(login.data.user_id, 7);
+    /// # Ok(()) }
+    /// ```
+    pub async fn get_as<T: serde::de::DeserializeOwned>(
+        &self,
+        sid: &str,
+    ) -> Result<Option<SessionRecord<T>>> {
+        let Some((text, expires)) = self.fetch_row("get", sid).await? else {
+            return Ok(None);
+        };
+        let data = serde_json::from_str(&text).map_err(Error::corrupt("data is not valid JSON"))?;
+        Ok(Some(SessionRecord { data, expires }))
+    }
+
+    /// The data text and expiry of the live row `sid`.
+    async fn fetch_row(
+        &self,
+        op: &'static str,
+        sid: &str,
+    ) -> Result<Option<(String, DateTime<Utc>)>> {
         check_sid(sid)?;
         let started = Instant::now();
         let rows = DB::fetch(
@@ -245,14 +295,13 @@ impl<DB: Dialect> SqlStore<DB> {
             &[Kind::Text, Kind::Int],
         )
         .await
-        .map_err(Error::db("get"))?;
-        self.trace("get", started, rows.len() as u64);
+        .map_err(Error::db(op))?;
+        self.trace(op, started, rows.len() as u64);
         let Some(row) = rows.into_iter().next() else {
             return Ok(None);
         };
         let mut cols = row.into_iter();
-        let (data, expires) = decode_record(cols.next(), cols.next())?;
-        Ok(Some(SessionRecord { data, expires }))
+        decode_columns(cols.next(), cols.next()).map(Some)
     }
 
     /// Saves `data` under `sid` (one upsert), expiring at `expires`, or after
@@ -261,6 +310,27 @@ impl<DB: Dialect> SqlStore<DB> {
         &self,
         sid: &str,
         data: &serde_json::Value,
+        expires: Option<DateTime<Utc>>,
+    ) -> Result<()> {
+        self.upsert(sid, Payload::value(data)?, expires).await
+    }
+
+    /// [`set`](Self::set) for any serializable data, serialized straight to JSON text
+    /// (one pass, no [`serde_json::Value`] in between). Read it back with
+    /// [`get_as`](Self::get_as).
+    pub async fn set_as<T: serde::Serialize + ?Sized>(
+        &self,
+        sid: &str,
+        data: &T,
+        expires: Option<DateTime<Utc>>,
+    ) -> Result<()> {
+        self.upsert(sid, Payload::serialize(data)?, expires).await
+    }
+
+    async fn upsert(
+        &self,
+        sid: &str,
+        data: Payload<'_>,
         expires: Option<DateTime<Utc>>,
     ) -> Result<()> {
         let args = self.row_values(sid, data, expires)?.insert_args();
@@ -273,23 +343,35 @@ impl<DB: Dialect> SqlStore<DB> {
     }
 
     /// Inserts a new session; returns `false`, writing nothing, if `sid` is already
-    /// taken (by a live or an expired row). Front ends use this for new sessions, so an
-    /// id collision can never overwrite someone else's session.
-    pub async fn create(
+    /// taken (by a live or an expired row), so that an id collision can never overwrite
+    /// someone else's session. The front ends create their new sessions this way.
+    ///
+    /// (Named `insert`, not `create`, so that it never hides tower-sessions'
+    /// `SessionStore::create` in an app that has that trait in scope.)
+    pub async fn insert(
         &self,
         sid: &str,
         data: &serde_json::Value,
         expires: Option<DateTime<Utc>>,
     ) -> Result<bool> {
-        let args = self.row_values(sid, data, expires)?.insert_args();
+        let values = self.row_values(sid, Payload::value(data)?, expires)?;
+        self.insert_row(values).await
+    }
+
+    async fn insert_row(&self, values: RowValues<'_>) -> Result<bool> {
         let started = Instant::now();
-        let result = DB::execute(self.ready().await?, self.inner.sql.insert.clone(), args).await;
+        let result = DB::execute(
+            self.ready().await?,
+            self.inner.sql.insert.clone(),
+            values.insert_args(),
+        )
+        .await;
         let created = match result {
             Ok(_) => true,
             Err(e) if DB::is_unique_violation(&e) => false,
-            Err(e) => return Err(Error::db("create")(e)),
+            Err(e) => return Err(Error::db("insert")(e)),
         };
-        self.trace("create", started, u64::from(created));
+        self.trace("insert", started, u64::from(created));
         Ok(created)
     }
 
@@ -303,13 +385,27 @@ impl<DB: Dialect> SqlStore<DB> {
         data: &serde_json::Value,
         expires: Option<DateTime<Utc>>,
     ) -> Result<bool> {
-        let args = self.row_values(sid, data, expires)?.update_args();
+        let values = self.row_values(sid, Payload::value(data)?, expires)?;
+        self.update_row(values, true).await.map(|n| n > 0)
+    }
+
+    /// Runs `update` (or `update_data`, which leaves the stored expiry as it is).
+    async fn update_row(&self, values: RowValues<'_>, with_expires: bool) -> Result<u64> {
+        let (op, sql) = if with_expires {
+            ("update", &self.inner.sql.update)
+        } else {
+            ("update_data", &self.inner.sql.update_data)
+        };
         let started = Instant::now();
-        let n = DB::execute(self.ready().await?, self.inner.sql.update.clone(), args)
-            .await
-            .map_err(Error::db("update"))?;
-        self.trace("update", started, n);
-        Ok(n > 0)
+        let n = DB::execute(
+            self.ready().await?,
+            sql.clone(),
+            values.update_args(with_expires),
+        )
+        .await
+        .map_err(Error::db(op))?;
+        self.trace(op, started, n);
+        Ok(n)
     }
 
     /// Extends a live session's expiry to `expires` (or `expiration` from now) without
@@ -320,13 +416,18 @@ impl<DB: Dialect> SqlStore<DB> {
     /// An expired or unknown session is not revived.
     pub async fn touch(&self, sid: &str, expires: Option<DateTime<Utc>>) -> Result<bool> {
         check_sid(sid)?;
-        let opts = &self.inner.options;
-        if opts.disable_touch {
+        if self.inner.options.disable_touch {
             return Ok(false);
         }
+        let expires = expires.unwrap_or_else(|| self.default_expiry(Utc::now()));
+        self.touch_row(sid, expires).await
+    }
+
+    /// The touch statement, its window checked in its WHERE clause.
+    async fn touch_row(&self, sid: &str, expires: DateTime<Utc>) -> Result<bool> {
+        let opts = &self.inner.options;
         let started = Instant::now();
         let now = Utc::now();
-        let expires = expires.unwrap_or_else(|| later(now, opts.expiration));
         let mut args = vec![DB::time_value(expires)];
         if self.inner.def.updated_at.is_some() {
             args.push(DB::time_value(now));
@@ -357,6 +458,7 @@ impl<DB: Dialect> SqlStore<DB> {
         )
         .await
         .map_err(Error::db("destroy"))?;
+        self.inner.known.forget(Key::of(sid));
         self.trace("destroy", started, n);
         Ok(())
     }
@@ -542,34 +644,38 @@ impl<DB: Dialect> SqlStore<DB> {
     fn row_values(
         &self,
         sid: &str,
-        data: &serde_json::Value,
+        data: Payload<'_>,
         expires: Option<DateTime<Utc>>,
     ) -> Result<RowValues<'_>> {
         check_sid(sid)?;
-        let json = serde_json::to_string(data).map_err(Error::Serialize)?;
         let limit = self.inner.options.max_data_size;
-        if json.len() > limit {
+        if data.text.len() > limit {
             return Err(Error::DataTooLarge {
-                size: json.len(),
+                size: data.text.len(),
                 limit,
             });
         }
         let now = Utc::now();
-        let expires = expires.unwrap_or_else(|| later(now, self.inner.options.expiration));
+        let expires = expires.unwrap_or_else(|| self.default_expiry(now));
         let extras = field_values::<DB>(
             &self.inner.def.extra,
             self.inner.hook.as_deref(),
-            data,
+            &data,
             expires,
         )?;
         Ok(RowValues {
             def: &self.inner.def,
             sid: text(sid),
-            data: Value::Text(Some(json)),
+            data: Value::Text(Some(data.text)),
             expires: DB::time_value(expires),
             now: DB::time_value(now),
             extras,
         })
+    }
+
+    /// `now` + `expiration`.
+    fn default_expiry(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        later(now, self.inner.options.expiration)
     }
 
     /// One debug event per operation: never the id or the data.
@@ -586,6 +692,7 @@ impl<DB: Dialect> SqlStore<DB> {
 }
 
 /// A row's encoded values, put in the order each statement binds them.
+#[derive(Clone)]
 struct RowValues<'a> {
     def: &'a TableDef,
     sid: Value,
@@ -609,9 +716,12 @@ impl RowValues<'_> {
         args
     }
 
-    /// data, expires, [updated], extras, sid, now
-    fn update_args(self) -> Vec<Value> {
-        let mut args = vec![self.data, self.expires];
+    /// data, [expires], [updated], extras, sid, now
+    fn update_args(self, with_expires: bool) -> Vec<Value> {
+        let mut args = vec![self.data];
+        if with_expires {
+            args.push(self.expires);
+        }
         if self.def.updated_at.is_some() {
             args.push(self.now.clone());
         }
@@ -640,11 +750,8 @@ fn check_sid(sid: &str) -> Result<()> {
     Ok(())
 }
 
-/// Decodes the `data` text and `expires` micros columns of a row.
-fn decode_record(
-    data: Option<Value>,
-    expires: Option<Value>,
-) -> Result<(serde_json::Value, DateTime<Utc>)> {
+/// Reads the `data` text and `expires` micros columns of a row.
+fn decode_columns(data: Option<Value>, expires: Option<Value>) -> Result<(String, DateTime<Utc>)> {
     let null = |what| Error::CorruptRow { what, source: None };
     let data = data
         .and_then(Value::into_text)
@@ -652,8 +759,17 @@ fn decode_record(
     let micros = expires
         .and_then(Value::into_int)
         .ok_or(null("expires is NULL"))?;
-    let data = serde_json::from_str(&data).map_err(Error::corrupt("data is not valid JSON"))?;
     Ok((data, from_micros(micros)?))
+}
+
+/// Decodes the `data` and `expires` columns of a row, the data as a `Value`.
+fn decode_record(
+    data: Option<Value>,
+    expires: Option<Value>,
+) -> Result<(serde_json::Value, DateTime<Utc>)> {
+    let (text, expires) = decode_columns(data, expires)?;
+    let data = serde_json::from_str(&text).map_err(Error::corrupt("data is not valid JSON"))?;
+    Ok((data, expires))
 }
 
 /// `t + d`, saturating instead of panicking on an absurd `expiration`.

@@ -39,20 +39,27 @@
 //!   (astronomically unlikely) id collision it is regenerated and inserted again. A loaded
 //!   session is only updated, so a session destroyed meanwhile (a logout in another
 //!   request) stays destroyed.
+//! - A loaded session whose [`Session::data_changed`] is `false` writes no data: its
+//!   expiry is refreshed under the rules of [`touch`](SqlStore::touch) (nothing within
+//!   `touch_after`, nothing at all under `disable_touch`). tide (which saves unchanged
+//!   sessions and moves their expiry on every request by default) and axum-sessions
+//!   (`PersistencePolicy::Always`, its default) therefore cost no write on a read-only
+//!   request, and a stale unchanged copy never overwrites newer data.
+//! - The data is written as JSON text in one pass (each value is checked to be JSON, not
+//!   re-parsed into a tree), and a row is parsed once into the session.
 
 use std::collections::HashMap;
 
 use async_session::{Session, SessionStore};
 use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::dialect::Dialect;
 use crate::error::Error;
-use crate::store::SqlStore;
-
-/// How many fresh ids `store_session` tries for a new session before giving up.
-const CREATE_ATTEMPTS: u32 = 8;
+use crate::payload::Payload;
+use crate::store::{Change, SqlStore};
 
 #[async_trait]
 impl<DB: Dialect> SessionStore for SqlStore<DB> {
@@ -61,39 +68,43 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
         let Ok(id) = Session::id_from_cookie_value(&cookie_value) else {
             return Ok(None);
         };
-        let Some(found) = self.get(&id).await? else {
+        let Some((text, expires)) = self.load_tracked(&id, false).await? else {
             return Ok(None);
         };
-        Ok(Some(decode(id, found.data, found.expires)?))
+        Ok(Some(decode(id, &text, expires)?))
     }
 
     async fn store_session(&self, session: Session) -> async_session::Result<Option<String>> {
-        let data = encode(&session)?;
         let expires = session.expiry().copied();
         // A clone shares the data and expiry but not the cookie value, which only a new
         // (or regenerated) session holds: it tells a new session from a loaded one.
         let mut spare = session.clone();
         let Some(cookie_value) = session.into_cookie_value() else {
-            // Loaded from the store: `false` means it was destroyed meanwhile; stay destroyed.
-            self.update(spare.id(), &data, expires).await?;
+            // Loaded from the store: a save of a destroyed session writes nothing.
+            let change = if spare.data_changed() {
+                Change::Changed(encode(&spare)?)
+            } else {
+                Change::Unchanged
+            };
+            self.save_tracked(spare.id(), change, expires).await?;
             spare.reset_data_changed();
             return Ok(None);
         };
-        if self.create(spare.id(), &data, expires).await? {
-            spare.reset_data_changed();
-            return Ok(Some(cookie_value));
-        }
-        for _ in 1..CREATE_ATTEMPTS {
-            spare.regenerate();
-            if self.create(spare.id(), &data, expires).await? {
-                spare.reset_data_changed();
-                return Ok(spare.into_cookie_value());
+        let mut regenerated = false;
+        self.create_tracked(encode(&spare)?, expires, |attempt| {
+            if attempt > 0 {
+                spare.regenerate();
+                regenerated = true;
             }
-        }
-        Err(Error::IdCollision {
-            attempts: CREATE_ATTEMPTS,
-        }
-        .into())
+            spare.id().to_owned()
+        })
+        .await?;
+        spare.reset_data_changed();
+        Ok(if regenerated {
+            spare.into_cookie_value()
+        } else {
+            Some(cookie_value)
+        })
     }
 
     async fn destroy_session(&self, session: Session) -> async_session::Result {
@@ -107,42 +118,57 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
     }
 }
 
-/// The session's data map as a JSON object whose values are the JSON they hold.
-fn encode(session: &Session) -> Result<Value, Error> {
+/// The session's data map as JSON text: an object of the JSON values it holds, keys sorted.
+fn encode(session: &Session) -> Result<Payload<'static>, Error> {
+    let shape = || Error::Serialize(serde::ser::Error::custom("unexpected Session layout"));
     // `Session` serializes as `{"id", "expiry", "data"}`; its data map has no other accessor.
-    let mut whole: Map<String, Value> = serde_json::to_value(session)
-        .and_then(serde_json::from_value)
-        .map_err(Error::Serialize)?;
-    let raw: HashMap<String, String> =
-        serde_json::from_value(whole.remove("data").unwrap_or(Value::Null))
-            .map_err(Error::Serialize)?;
-    let mut data = Map::with_capacity(raw.len());
-    for (key, text) in raw {
-        let value = serde_json::from_str(&text).map_err(Error::Serialize)?;
-        data.insert(key, value);
+    let Value::Object(mut whole) = serde_json::to_value(session).map_err(Error::Serialize)? else {
+        return Err(shape());
+    };
+    let Some(Value::Object(map)) = whole.remove("data") else {
+        return Err(shape());
+    };
+    let mut entries = Vec::with_capacity(map.len());
+    let mut size = 2;
+    for (key, value) in map {
+        let Value::String(raw) = value else {
+            return Err(shape());
+        };
+        // Each value is JSON text already (`Session::insert`); check, don't rebuild it.
+        serde_json::from_str::<serde::de::IgnoredAny>(&raw).map_err(Error::Serialize)?;
+        size += key.len() + raw.len() + 4;
+        entries.push((key, raw));
     }
-    Ok(Value::Object(data))
+    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let mut text = String::with_capacity(size);
+    text.push('{');
+    for (i, (key, raw)) in entries.iter().enumerate() {
+        if i > 0 {
+            text.push(',');
+        }
+        text.push_str(&serde_json::to_string(key).map_err(Error::Serialize)?);
+        text.push(':');
+        text.push_str(raw.trim_matches([' ', '\t', '\n', '\r']));
+    }
+    text.push('}');
+    Ok(Payload::text(text))
 }
 
-/// Rebuilds a session from its row: the id it was looked up by, its data and expiry.
-fn decode(id: String, data: Value, expires: DateTime<Utc>) -> Result<Session, Error> {
-    let Value::Object(map) = data else {
-        return Err(Error::CorruptRow {
-            what: "data is not a JSON object",
-            source: None,
-        });
-    };
-    let mut raw = Map::with_capacity(map.len());
-    for (key, value) in map {
-        let text = serde_json::to_string(&value).map_err(Error::Serialize)?;
-        raw.insert(key, Value::String(text));
-    }
+/// Rebuilds a session from its row: the id it was looked up by, its data text and expiry.
+fn decode(id: String, text: &str, expires: DateTime<Utc>) -> Result<Session, Error> {
+    // One parse: each value is kept as the JSON text `Session` holds it in.
+    let map: HashMap<String, &RawValue> =
+        serde_json::from_str(text).map_err(Error::corrupt("data is not a JSON object"))?;
+    let data: Map<String, Value> = map
+        .into_iter()
+        .map(|(key, raw)| (key, Value::String(raw.get().to_owned())))
+        .collect();
     // `Session` has no constructor taking an id; it derives `Deserialize` from exactly
     // these three fields (its cookie value and flags are skipped and start empty).
     let whole = serde_json::json!({
         "id": id,
         "expiry": expires.to_rfc3339_opts(SecondsFormat::Micros, true),
-        "data": raw,
+        "data": data,
     });
     serde_json::from_value(whole)
         .map_err(Error::corrupt("row does not make an async-session Session"))

@@ -17,8 +17,18 @@
 //!   again: an existing session is never overwritten.
 //! - `save` only updates an existing row, so a session destroyed by one request (a
 //!   logout) is not brought back by another request that was still holding it.
+//! - `save` of a session whose data is what this store instance last loaded or wrote for
+//!   it writes no data: it refreshes the expiry only, under the rules of
+//!   [`touch`](SqlStore::touch) (nothing within `touch_after`, nothing at all under
+//!   `disable_touch`). So sliding sessions (`Expiry::OnInactivity` with
+//!   `with_always_save(true)`) cost no write on a read-only request, and an unchanged copy
+//!   held by one app instance never overwrites newer data written by another. Data is
+//!   compared in canonical form (keys sorted at every depth), whatever the map order.
+//!   See [`Builder::tracked_sessions`](crate::Builder::tracked_sessions) for the bound.
 //! - `load` never returns an expired session. The stored data is the record's data map
-//!   as a JSON object, the same layout every front end uses.
+//!   as a JSON object, the same layout every front end uses, parsed once into the map.
+
+use std::collections::HashMap;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -28,55 +38,50 @@ use tower_sessions_core::session_store::{self, ExpiredDeletion, SessionStore};
 
 use crate::dialect::Dialect;
 use crate::error::{Chain, Error};
-use crate::store::SqlStore;
-
-/// How many fresh ids `create` tries before giving up (a collision of two random
-/// 128-bit ids is already vanishingly rare; eight in a row means something is wrong).
-const CREATE_ATTEMPTS: u32 = 8;
+use crate::payload::Payload;
+use crate::store::{Change, SqlStore};
 
 #[async_trait]
 impl<DB: Dialect> SessionStore for SqlStore<DB> {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        let data = encode(record)?;
+        let data = Payload::canonical(&record.data).map_err(convert)?;
         let expires = Some(to_chrono(record.expiry_date));
-        for _ in 0..CREATE_ATTEMPTS {
-            if SqlStore::create(self, &record.id.to_string(), &data, expires)
-                .await
-                .map_err(convert)?
-            {
-                return Ok(());
+        self.create_tracked(data, expires, |attempt| {
+            if attempt > 0 {
+                record.id = Id::default();
             }
-            record.id = Id::default();
-        }
-        Err(convert(Error::IdCollision {
-            attempts: CREATE_ATTEMPTS,
-        }))
+            record.id.to_string()
+        })
+        .await
+        .map_err(convert)
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        let data = encode(record)?;
-        // `false` means the session was destroyed meanwhile: stay destroyed.
-        self.update(
+        let data = Payload::canonical(&record.data).map_err(convert)?;
+        self.save_tracked(
             &record.id.to_string(),
-            &data,
+            Change::Compare(data),
             Some(to_chrono(record.expiry_date)),
         )
         .await
-        .map_err(convert)?;
-        Ok(())
+        .map_err(convert)
     }
 
     async fn load(&self, session_id: &Id) -> session_store::Result<Option<Record>> {
-        let Some(found) = self.get(&session_id.to_string()).await.map_err(convert)? else {
+        let found = self
+            .load_tracked(&session_id.to_string(), true)
+            .await
+            .map_err(convert)?;
+        let Some((text, expires)) = found else {
             return Ok(None);
         };
-        let data = serde_json::from_value(found.data)
+        let data: HashMap<String, serde_json::Value> = serde_json::from_str(&text)
             .map_err(Error::corrupt("data is not a JSON object"))
             .map_err(convert)?;
         Ok(Some(Record {
             id: *session_id,
             data,
-            expiry_date: to_time(found.expires),
+            expiry_date: to_time(expires),
         }))
     }
 
@@ -91,10 +96,6 @@ impl<DB: Dialect> ExpiredDeletion for SqlStore<DB> {
         self.clear_expired_sessions().await.map_err(convert)?;
         Ok(())
     }
-}
-
-fn encode(record: &Record) -> session_store::Result<serde_json::Value> {
-    serde_json::to_value(&record.data).map_err(|e| convert(Error::Serialize(e)))
 }
 
 /// tower-sessions errors are strings: keep the whole chain in the message.

@@ -217,6 +217,9 @@ pub struct Statements {
     pub insert: Arc<str>,
     /// data, expires, [updated], extras, sid, now (only an existing, live row)
     pub update: Arc<str>,
+    /// data, [updated], extras, sid, now: `update` leaving the stored expiry as it is
+    /// (so the expiry index is not touched, and PostgreSQL can update the row in place)
+    pub update_data: Arc<str>,
     /// expires, [updated], sid, now[, expires - touch_after, expires + touch_after]
     pub touch: Arc<str>,
     /// sid
@@ -295,11 +298,12 @@ impl Statements {
             .collect();
         let upsert = format!("{insert} {}", DB::upsert_clause(&sid, &on_update));
 
-        let update = {
+        let update_of = |with_expires: bool| {
             let mut p = Params::<DB>::new();
             let sets: Vec<String> = written
                 .iter()
                 .chain(&extras)
+                .filter(|(c, _)| with_expires || *c != expires)
                 .map(|(c, k)| format!("{c} = {}", p.next(*k)))
                 .collect();
             format!(
@@ -309,6 +313,8 @@ impl Statements {
                 p.next(ParamKind::Time)
             )
         };
+        let update = update_of(true);
+        let update_data = update_of(false);
 
         let touch = {
             let mut p = Params::<DB>::new();
@@ -389,6 +395,7 @@ impl Statements {
             upsert: upsert.into(),
             insert: insert.into(),
             update: update.into(),
+            update_data: update_data.into(),
             touch: touch.into(),
             destroy: destroy.into(),
             count: count.into(),

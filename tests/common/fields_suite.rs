@@ -266,7 +266,7 @@ pub async fn hook_runs_on_writes_never_on_touch<B: Backend>(ctx: Ctx) {
     s.migrate().await.unwrap();
     let data = json!({ "user_id": 3, "admin": true, "profile": { "name": "Zoë" } });
     s.set("a", &data, None).await.unwrap();
-    assert!(s.create("b", &data, None).await.unwrap());
+    assert!(s.insert("b", &data, None).await.unwrap());
     assert!(s.update("b", &data, None).await.unwrap());
     assert_eq!(
         calls.load(Ordering::SeqCst),
@@ -333,7 +333,7 @@ pub async fn app_managed_table_with_renamed_columns<B: Backend>(ctx: Ctx) {
         .touch("tok", Some(expires + TimeDelta::hours(1)))
         .await
         .unwrap());
-    assert!(s.create("tok2", &json!({ "uid": 11 }), None).await.unwrap());
+    assert!(s.insert("tok2", &json!({ "uid": 11 }), None).await.unwrap());
     assert!(s.update("tok2", &json!({ "uid": 12 }), None).await.unwrap());
     let list = s.sessions_where("user_ref", 11).await.unwrap();
     assert_eq!(list.len(), 1);

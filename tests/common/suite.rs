@@ -275,7 +275,7 @@ pub async fn ids_are_case_sensitive<B: Backend>(ctx: Ctx) {
     assert!(s.get("ABC").await.unwrap().is_none());
     // Trailing spaces make a different id too (MySQL's PAD SPACE collations would not).
     assert!(s.get("abc ").await.unwrap().is_none());
-    assert!(s.create("abc ", &json!("spaced"), None).await.unwrap());
+    assert!(s.insert("abc ", &json!("spaced"), None).await.unwrap());
     s.destroy("abc  ").await.unwrap();
     assert_eq!(s.get("abc").await.unwrap().unwrap().data, json!("lower"));
     s.destroy("abc ").await.unwrap();
@@ -492,7 +492,7 @@ pub async fn oversized_data_is_refused_and_nothing_is_lost<B: Backend>(ctx: Ctx)
         "{err:?}"
     );
     assert!(matches!(
-        s.create("b", &big, None).await,
+        s.insert("b", &big, None).await,
         Err(Error::DataTooLarge { .. })
     ));
     assert_eq!(
@@ -537,8 +537,8 @@ pub async fn corrupt_rows_are_typed_errors_and_kept<B: Backend>(ctx: Ctx) {
 pub async fn create_never_overwrites_and_update_never_resurrects<B: Backend>(ctx: Ctx) {
     let pool = pool_or_skip!(B, ctx);
     let s = migrated::<B>(&pool, &ctx, "create").await;
-    assert!(s.create("a", &json!("first"), None).await.unwrap());
-    assert!(!s.create("a", &json!("intruder"), None).await.unwrap());
+    assert!(s.insert("a", &json!("first"), None).await.unwrap());
+    assert!(!s.insert("a", &json!("intruder"), None).await.unwrap());
     assert_eq!(s.get("a").await.unwrap().unwrap().data, json!("first"));
 
     assert!(s.update("a", &json!("second"), None).await.unwrap());
@@ -674,7 +674,8 @@ pub async fn extreme_expiries_are_clamped_not_panics<B: Backend>(ctx: Ctx) {
         .table_name(ctx.table("extreme"))
         // About 290 million years: valid for chrono, far past what any database stores.
         .expiration(Duration::from_millis(i64::MAX as u64))
-        .touch_after(Duration::from_millis(i64::MAX as u64))
+        // touch_after must stay shorter than expiration: one millisecond less.
+        .touch_after(Duration::from_millis(i64::MAX as u64 - 1))
         .build()
         .unwrap();
     s.migrate().await.unwrap();

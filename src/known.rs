@@ -1,0 +1,160 @@
+//! What this store instance last saw of each session row it loaded or wrote: the digest of
+//! the data and the stored expiry. It lets a framework's save of an unchanged session skip
+//! the data write (and, inside `touch_after`, the statement), without a read first.
+//!
+//! Bounded: at most `capacity` sessions are remembered, in two generations. New and
+//! recently used entries go to the young one; when it is half full it becomes the old one,
+//! and the old one is dropped. A session that is forgotten is simply written in full on its
+//! next save, exactly as if the store did no change detection.
+//!
+//! Keys are BLAKE3 digests of the session id, so no session id is kept in memory here.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+
+use chrono::{DateTime, Utc};
+
+use crate::payload::{digest, Digest};
+
+/// What was last seen of one row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Seen {
+    /// Digest of the data text as loaded or written; `None` when only the expiry is known
+    /// (the async-session front end, which has its own change flag).
+    pub data: Option<Digest>,
+    /// The stored expiry.
+    pub expires: DateTime<Utc>,
+}
+
+/// The key of a session id in the table.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct Key(Digest);
+
+impl Key {
+    pub(crate) fn of(sid: &str) -> Self {
+        Key(digest(sid.as_bytes()))
+    }
+}
+
+pub(crate) struct Known {
+    /// Most sessions remembered; 0 turns change detection off.
+    capacity: usize,
+    generations: Mutex<Generations>,
+}
+
+#[derive(Default)]
+struct Generations {
+    young: HashMap<Key, Seen>,
+    old: HashMap<Key, Seen>,
+}
+
+impl Known {
+    pub(crate) fn new(capacity: usize) -> Self {
+        Self {
+            capacity,
+            generations: Mutex::default(),
+        }
+    }
+
+    pub(crate) fn get(&self, key: Key) -> Option<Seen> {
+        if self.capacity == 0 {
+            return None;
+        }
+        let mut g = self.lock();
+        if let Some(seen) = g.young.get(&key) {
+            return Some(*seen);
+        }
+        let seen = g.old.remove(&key)?;
+        self.insert_young(&mut g, key, seen);
+        Some(seen)
+    }
+
+    pub(crate) fn put(&self, key: Key, seen: Seen) {
+        if self.capacity == 0 {
+            return;
+        }
+        let mut g = self.lock();
+        g.old.remove(&key);
+        self.insert_young(&mut g, key, seen);
+    }
+
+    /// Records a new expiry for a row whose data is still as last seen.
+    pub(crate) fn set_expires(&self, key: Key, expires: DateTime<Utc>) {
+        if let Some(seen) = self.get(key) {
+            self.put(key, Seen { expires, ..seen });
+        }
+    }
+
+    pub(crate) fn forget(&self, key: Key) {
+        if self.capacity == 0 {
+            return;
+        }
+        let mut g = self.lock();
+        g.young.remove(&key);
+        g.old.remove(&key);
+    }
+
+    /// How many sessions are remembered (tests and `Debug`).
+    pub(crate) fn len(&self) -> usize {
+        let g = self.lock();
+        g.young.len() + g.old.len()
+    }
+
+    pub(crate) fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    fn insert_young(&self, g: &mut Generations, key: Key, seen: Seen) {
+        let half = self.capacity.div_ceil(2);
+        if g.young.len() >= half && !g.young.contains_key(&key) {
+            g.old = std::mem::take(&mut g.young);
+        }
+        g.young.insert(key, seen);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Generations> {
+        // Nothing panics while the lock is held; a poisoned lock still holds valid maps.
+        self.generations
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seen(n: u8) -> Seen {
+        Seen {
+            data: Some([n; 16]),
+            expires: DateTime::<Utc>::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn holds_at_most_capacity_and_keeps_what_is_used() {
+        let known = Known::new(4);
+        for n in 0..4u8 {
+            known.put(Key::of(&n.to_string()), seen(n));
+        }
+        assert_eq!(known.len(), 4);
+        // "0" is in the old generation; using it moves it to the young one.
+        assert_eq!(known.get(Key::of("0")), Some(seen(0)));
+        for n in 4..40u8 {
+            known.put(Key::of(&n.to_string()), seen(n));
+            assert!(known.len() <= 4, "bounded");
+        }
+        assert_eq!(known.get(Key::of("1")), None, "forgotten");
+        assert_eq!(known.get(Key::of("39")), Some(seen(39)));
+        known.forget(Key::of("39"));
+        assert_eq!(known.get(Key::of("39")), None);
+    }
+
+    #[test]
+    fn capacity_zero_remembers_nothing() {
+        let known = Known::new(0);
+        known.put(Key::of("a"), seen(1));
+        assert_eq!(known.get(Key::of("a")), None);
+        assert_eq!(known.len(), 0);
+    }
+}

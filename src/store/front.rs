@@ -1,0 +1,150 @@
+//! The store's side of the front ends: loading a session for a framework, saving it under
+//! the rules of `touch` when its data did not change, and creating a new session under a
+//! fresh id when its id is taken. Both front ends call these; all their semantics live here.
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use super::{check_sid, text, SqlStore};
+use crate::dialect::Dialect;
+use crate::error::{Error, Result};
+use crate::known::{Key, Seen};
+use crate::payload::{digest, Payload};
+
+/// How many fresh ids a new session tries before giving up (two random ids of 128 bits or
+/// more already collide vanishingly rarely; eight in a row means something is wrong).
+pub(crate) const CREATE_ATTEMPTS: u32 = 8;
+
+/// What a front end knows, at save time, about the session's data.
+pub(crate) enum Change<'a> {
+    /// The framework says the data changed: write it.
+    Changed(Payload<'a>),
+    /// The framework says the data is as it was loaded: refresh the expiry only.
+    Unchanged,
+    /// The framework cannot tell: write the data unless its digest is the one this
+    /// instance last loaded or wrote for the session. `Payload::canonical` gives the digest.
+    Compare(Payload<'a>),
+}
+
+/// Whether `stored` is within `window` of `wanted`, on either side (the rule of `touch`).
+fn within(stored: DateTime<Utc>, wanted: DateTime<Utc>, window: TimeDelta) -> bool {
+    (stored - wanted).abs() <= window
+}
+
+impl<DB: Dialect> SqlStore<DB> {
+    /// The live row `sid` (data text and expiry) for a front end, remembering its expiry
+    /// and, with `track_data`, the digest of its data, for the session's next save.
+    pub(crate) async fn load_tracked(
+        &self,
+        sid: &str,
+        track_data: bool,
+    ) -> Result<Option<(String, DateTime<Utc>)>> {
+        let found = self.fetch_row("load", sid).await?;
+        let key = Key::of(sid);
+        match &found {
+            Some((data, expires)) => self.inner.known.put(
+                key,
+                Seen {
+                    data: track_data.then(|| digest(data.as_bytes())),
+                    expires: *expires,
+                },
+            ),
+            None => self.inner.known.forget(key),
+        }
+        Ok(found)
+    }
+
+    /// A framework's save of a session it loaded. In one statement at most:
+    /// - changed data is written (only to a live row: a destroyed session stays destroyed),
+    ///   with the new expiry unless the stored one is already within `touch_after` of it;
+    /// - unchanged data is not written; the expiry is refreshed as `touch` does (never under
+    ///   `disable_touch`, and not while the stored expiry is within `touch_after` of the new
+    ///   one: when this instance knows the stored expiry, no statement is run at all).
+    pub(crate) async fn save_tracked(
+        &self,
+        sid: &str,
+        change: Change<'_>,
+        expires: Option<DateTime<Utc>>,
+    ) -> Result<()> {
+        check_sid(sid)?;
+        let key = Key::of(sid);
+        let seen = self.inner.known.get(key);
+        let opts = &self.inner.options;
+        let expires = expires.unwrap_or_else(|| self.default_expiry(Utc::now()));
+        let expiry_is_fresh = seen.is_some_and(|s| within(s.expires, expires, opts.touch_after));
+        let data = match change {
+            Change::Changed(data) => data,
+            Change::Compare(data) if !matches!((seen, data.digest), (Some(Seen { data: Some(a), .. }), Some(b)) if a == b) => {
+                data
+            }
+            Change::Compare(_) | Change::Unchanged => {
+                if opts.disable_touch || expiry_is_fresh {
+                    self.trace("save_unchanged", std::time::Instant::now(), 0);
+                    return Ok(());
+                }
+                if self.touch_row(sid, expires).await? {
+                    self.inner.known.set_expires(key, expires);
+                }
+                return Ok(());
+            }
+        };
+        let data_digest = data.digest;
+        let values = self.row_values(sid, data, Some(expires))?;
+        // A stored expiry inside the window stays: the write then leaves the expiry index
+        // alone (and PostgreSQL can update the row in place).
+        let written = self.update_row(values, !expiry_is_fresh).await?;
+        match seen {
+            _ if written == 0 => self.inner.known.forget(key),
+            Some(s) if expiry_is_fresh => self.inner.known.put(
+                key,
+                Seen {
+                    data: data_digest,
+                    expires: s.expires,
+                },
+            ),
+            _ => self.inner.known.put(
+                key,
+                Seen {
+                    data: data_digest,
+                    expires,
+                },
+            ),
+        }
+        Ok(())
+    }
+
+    /// Inserts a new session, never over an existing row: `next_id(0)` gives its id, and
+    /// on a collision `next_id(n)` must give a fresh one (the front end regenerates its
+    /// session id), up to [`CREATE_ATTEMPTS`] tries; then [`Error::IdCollision`].
+    pub(crate) async fn create_tracked(
+        &self,
+        data: Payload<'_>,
+        expires: Option<DateTime<Utc>>,
+        mut next_id: impl FnMut(u32) -> String + Send,
+    ) -> Result<()> {
+        let expires = expires.unwrap_or_else(|| self.default_expiry(Utc::now()));
+        let data_digest = data.digest;
+        let first = next_id(0);
+        // The hook runs once; only the id changes between attempts.
+        let row = self.row_values(&first, data, Some(expires))?;
+        let mut sid = first;
+        for attempt in 1..=CREATE_ATTEMPTS {
+            check_sid(&sid)?;
+            let mut values = row.clone();
+            values.sid = text(&sid);
+            if self.insert_row(values).await? {
+                let seen = Seen {
+                    data: data_digest,
+                    expires,
+                };
+                self.inner.known.put(Key::of(&sid), seen);
+                return Ok(());
+            }
+            if attempt < CREATE_ATTEMPTS {
+                sid = next_id(attempt);
+            }
+        }
+        Err(Error::IdCollision {
+            attempts: CREATE_ATTEMPTS,
+        })
+    }
+}
