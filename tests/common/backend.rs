@@ -60,6 +60,10 @@ pub trait Backend: Send + Sync + 'static {
     /// A query giving the connection's UTC offset in minutes, if the database has one.
     const ZONE_OFFSET_MINUTES: Option<&'static str>;
 
+    /// SQL creating `{t}_w`, a one-row counter of the UPDATEs of rows of table `{t}`, and
+    /// the trigger that counts them (read it with [`row_updates`]).
+    const COUNT_ROW_UPDATES: &'static [&'static str];
+
     /// Drops every table this test made (names containing `ctx.unique`).
     fn cleanup(pool: Pool<Self::DB>, ctx: &Ctx) -> impl Future<Output = ()> + Send;
 }
@@ -133,6 +137,22 @@ macro_rules! raw_sql_helpers {
     };
 }
 
+/// Starts counting the UPDATEs of rows of `table`, by trigger (the database's own count).
+pub async fn count_row_updates<B: Backend>(pool: &Pool<B::DB>, table: &str) {
+    for sql in B::COUNT_ROW_UPDATES {
+        B::exec(pool, &sql.replace("{t}", table)).await;
+    }
+}
+
+/// How many rows of `table` were updated since [`count_row_updates`].
+pub async fn row_updates<B: Backend>(pool: &Pool<B::DB>, table: &str) -> i64 {
+    B::scalar(
+        pool,
+        &format!("SELECT n FROM {}", B::quote(&format!("{table}_w"))),
+    )
+    .await
+}
+
 /// A store on a fresh table of this test.
 pub fn store<B: Backend>(pool: &Pool<B::DB>, ctx: &Ctx, tag: &str) -> SqlStore<B::DB> {
     SqlStore::builder(pool.clone())
@@ -165,6 +185,11 @@ impl Backend for Sqlite {
     const INDEX_COUNT: &'static str =
         "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = '{table}'";
     const ZONE_OFFSET_MINUTES: Option<&'static str> = None;
+    const COUNT_ROW_UPDATES: &'static [&'static str] = &[
+        r#"CREATE TABLE "{t}_w" (n INTEGER NOT NULL)"#,
+        r#"INSERT INTO "{t}_w" VALUES (0)"#,
+        r#"CREATE TRIGGER "{t}_wt" AFTER UPDATE ON "{t}" BEGIN UPDATE "{t}_w" SET n = n + 1; END"#,
+    ];
 
     async fn pool_in_zone(ctx: &Ctx, _time_zone: &str) -> Option<Pool<sqlx::Sqlite>> {
         use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
@@ -235,6 +260,12 @@ impl Backend for Postgres {
         "SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema() AND tablename = '{table}'";
     const ZONE_OFFSET_MINUTES: Option<&'static str> =
         Some("SELECT (EXTRACT(TIMEZONE FROM now()) / 60)::int8");
+    const COUNT_ROW_UPDATES: &'static [&'static str] = &[
+        r#"CREATE TABLE "{t}_w" (n BIGINT NOT NULL)"#,
+        r#"INSERT INTO "{t}_w" VALUES (0)"#,
+        r#"CREATE FUNCTION "{t}_wf"() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN UPDATE "{t}_w" SET n = n + 1; RETURN NULL; END $$"#,
+        r#"CREATE TRIGGER "{t}_wt" AFTER UPDATE ON "{t}" FOR EACH ROW EXECUTE FUNCTION "{t}_wf"()"#,
+    ];
 
     async fn pool_in_zone(_ctx: &Ctx, time_zone: &str) -> Option<Pool<sqlx::Postgres>> {
         use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -285,6 +316,18 @@ impl Backend for Postgres {
             let name: String = row.get(0);
             Self::exec(&pool, &format!("DROP TABLE IF EXISTS {name}")).await;
         }
+        // Trigger functions of `COUNT_ROW_UPDATES`.
+        let functions = sqlx::query(
+            "SELECT quote_ident(proname) FROM pg_proc WHERE proname LIKE '%' || $1 || '%'",
+        )
+        .bind(&ctx.unique)
+        .fetch_all(&pool)
+        .await
+        .expect("list test functions");
+        for row in functions {
+            let name: String = row.get(0);
+            Self::exec(&pool, &format!("DROP FUNCTION IF EXISTS {name}() CASCADE")).await;
+        }
         pool.close().await;
     }
 
@@ -319,6 +362,11 @@ impl Backend for MySql {
          WHERE table_schema = DATABASE() AND table_name = '{table}'";
     const ZONE_OFFSET_MINUTES: Option<&'static str> =
         Some("SELECT CAST(ROUND(TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), NOW()) / 60) AS SIGNED)");
+    const COUNT_ROW_UPDATES: &'static [&'static str] = &[
+        "CREATE TABLE `{t}_w` (n BIGINT NOT NULL)",
+        "INSERT INTO `{t}_w` VALUES (0)",
+        "CREATE TRIGGER `{t}_wt` AFTER UPDATE ON `{t}` FOR EACH ROW UPDATE `{t}_w` SET n = n + 1",
+    ];
 
     async fn pool_in_zone(_ctx: &Ctx, time_zone: &str) -> Option<Pool<sqlx::MySql>> {
         use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, Once};
 
 use tracing::field::{Field, Visit};
@@ -18,6 +18,7 @@ use tracing::{Event, Level, Metadata, Subscriber};
 /// One recorded event.
 #[derive(Clone, Debug)]
 pub struct Captured {
+    pub target: String,
     pub level: Level,
     pub message: String,
     /// Every field but `message`, formatted (strings without quotes).
@@ -54,6 +55,45 @@ pub fn install() {
     });
 }
 
+const SQLX_QUERY: &str = "sqlx::query";
+static STATEMENTS: AtomicBool = AtomicBool::new(false);
+
+/// Installs the recorder and also records sqlx's log of each statement it runs.
+pub fn install_with_statements() {
+    install();
+    STATEMENTS.store(true, Ordering::Relaxed);
+}
+
+/// One statement sqlx ran, as its log reports it.
+#[derive(Clone, Debug)]
+pub struct Statement {
+    pub sql: String,
+    pub rows_affected: u64,
+}
+
+/// The UPDATE statements sqlx has run on `quoted_table` so far (by every test of this
+/// binary; table names are unique per test), in order.
+pub fn updates_of(quoted_table: &str) -> Vec<Statement> {
+    let prefix = format!("UPDATE {quoted_table} SET ");
+    EVENTS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .filter(|e| e.target == SQLX_QUERY)
+        .filter_map(|e| {
+            // sqlx puts a long statement in `db.statement`, a short one in `summary`.
+            let sql = match e.field("db.statement") {
+                Some(s) if !s.trim().is_empty() => s.trim(),
+                _ => e.field("summary")?.trim(),
+            };
+            sql.starts_with(&prefix).then(|| Statement {
+                sql: sql.to_owned(),
+                rows_affected: e.u64_field("rows_affected").unwrap_or(0),
+            })
+        })
+        .collect()
+}
+
 /// The events recorded so far whose `table` field is `table`.
 pub fn events_for(table: &str) -> Vec<Captured> {
     EVENTS
@@ -72,7 +112,8 @@ struct Recorder {
 
 impl Subscriber for Recorder {
     fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-        metadata.target().starts_with("sqlx_session_store")
+        // sqlx's own log of every statement it runs, kept only when a test asks for it.
+        metadata.target().starts_with("sqlx_session_store") || metadata.target() == SQLX_QUERY
     }
 
     fn new_span(&self, _span: &Attributes<'_>) -> Id {
@@ -86,7 +127,12 @@ impl Subscriber for Recorder {
     fn event(&self, event: &Event<'_>) {
         let mut visitor = Fields::default();
         event.record(&mut visitor);
+        let target = event.metadata().target();
+        if target == SQLX_QUERY && !STATEMENTS.load(Ordering::Relaxed) {
+            return;
+        }
         let captured = Captured {
+            target: target.to_owned(),
             level: *event.metadata().level(),
             message: visitor.message,
             fields: visitor.fields,

@@ -9,6 +9,8 @@ pub mod capture;
 pub mod fields_suite;
 pub mod proxy;
 pub mod reaper_suite;
+#[cfg(all(feature = "tower-sessions", feature = "async-session"))]
+pub mod sliding_suite;
 pub mod suite;
 #[cfg(feature = "tower-sessions")]
 pub mod tower_sessions_suite;
@@ -64,6 +66,20 @@ macro_rules! store_suite {
                 tower_save_never_resurrects_a_destroyed_session,
                 tower_non_object_data_is_a_decode_error,
                 tower_axum_request_cycle,
+            );
+        }
+        #[cfg(all(feature = "tower-sessions", feature = "async-session"))]
+        mod sliding_sessions {
+            use super::common;
+            $crate::store_suite!(@tests $backend; sliding_suite:
+                read_only_requests_write_nothing_inside_touch_after,
+                read_only_requests_write_nothing_under_disable_touch,
+                read_only_requests_write_the_expiry_only_without_touch_after,
+                unchanged_copy_never_overwrites_another_instance,
+                map_order_is_not_a_change,
+                forgotten_sessions_are_written_in_full,
+                stale_copy_in_one_instance_keeps_the_change,
+                expiry_slides_with_reads,
             );
         }
     };
