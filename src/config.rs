@@ -148,7 +148,7 @@ impl<DB: Dialect> Builder<DB> {
     /// The hook computing the custom columns' values from the session being written
     /// (the seed's `extendDefaultFields`).
     ///
-    /// It runs on every write of session data, insert and update alike (`set`, `create`,
+    /// It runs on every write of session data, insert and update alike (`set`, `insert`,
     /// `update`, and so every front end's save), and never on `touch`. A value of the
     /// wrong type for its column, or for a column that is not declared, makes that write
     /// fail with [`Error::FieldType`] or [`Error::UnknownColumn`]; nothing is written.

@@ -3,7 +3,7 @@
 //! Declare columns on the builder with [`Column`], and give the builder a hook that
 //! computes their values from the session data with
 //! [`extend_default_fields`](crate::Builder::extend_default_fields). The hook runs on every
-//! write of the session data (`set`, `create` and `update`, so on insert and on update
+//! write of the session data (`set`, `insert` and `update`, so on insert and on update
 //! alike, and through every front end) and never on `touch`. Each value is checked
 //! against its column's declared type before anything is written.
 
