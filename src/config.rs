@@ -1,45 +1,46 @@
 //! The builder and its validated options.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::TimeDelta;
 use sqlx::Pool;
 
-use std::sync::Arc;
-
-use crate::dialect::sql::TableDef;
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
-use crate::fields::{Column, CustomColumn, ExtendFields};
+use crate::fields::{Column, ExtendFields};
 use crate::ident::Ident;
+use crate::options::{Options, DEFAULT_EXPIRATION};
+use crate::schema::{
+    CustomColumn, Table, DEFAULT_CREATED_AT_COLUMN, DEFAULT_DATA_COLUMN, DEFAULT_EXPIRES_COLUMN,
+    DEFAULT_SID_COLUMN, DEFAULT_TABLE_NAME, DEFAULT_UPDATED_AT_COLUMN,
+};
 use crate::store::SqlStore;
 
-/// Default table name.
-pub const DEFAULT_TABLE_NAME: &str = "sessions";
-/// Default session lifetime when the caller gives no expiry: 24 hours.
-pub const DEFAULT_EXPIRATION: Duration = Duration::from_secs(24 * 60 * 60);
-/// Default interval between expiry sweeps: 15 minutes.
-pub const DEFAULT_CHECK_EXPIRATION_INTERVAL: Duration = Duration::from_secs(15 * 60);
-/// Default largest serialized session accepted by `set`: 4 MiB.
-pub const DEFAULT_MAX_DATA_SIZE: usize = 4 * 1024 * 1024;
-/// Default number of rows one cleanup statement deletes at most.
-pub const DEFAULT_DELETE_BATCH_SIZE: u32 = 1_000;
-/// Default number of sessions whose last loaded or written state one store instance
-/// remembers, to skip writes of unchanged sessions through the front ends: 10,000.
-pub const DEFAULT_TRACKED_SESSIONS: usize = 10_000;
-
-/// The validated options of a store.
-#[derive(Clone, Debug)]
-pub(crate) struct Options {
-    pub expiration: TimeDelta,
-    pub check_expiration_interval: Duration,
-    pub disable_touch: bool,
-    pub touch_after: TimeDelta,
-    pub max_data_size: usize,
-    pub delete_batch_size: u32,
-    pub single_reaper: bool,
-    pub tracked_sessions: usize,
+impl<DB: Dialect> SqlStore<DB> {
+    /// A builder for a store with other options; see [`Builder`] for the list.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> sqlx_session_store::Result<()> {
+    /// use std::time::Duration;
+    /// use sqlx_session_store::{sqlx::SqlitePool, Error, SqliteStore};
+    ///
+    /// let pool = SqlitePool::connect("sqlite::memory:").await.unwrap();
+    /// let store = SqliteStore::builder(pool.clone())
+    ///     .table_name("web_sessions")
+    ///     .expiration(Duration::from_secs(7 * 24 * 3600))
+    ///     .touch_after(Duration::from_secs(3600))
+    ///     .build()?;
+    ///
+    /// let refused = SqliteStore::builder(pool).table_name("x; drop table y").build();
+    /// assert!(matches!(refused, Err(Error::InvalidIdentifier { .. })));
+    /// # Ok(()) }
+    /// ```
+    pub fn builder(pool: Pool<DB>) -> Builder<DB> {
+        Builder::new(pool)
+    }
 }
 
 /// Builds a [`SqlStore`] with options other than the defaults.
@@ -68,15 +69,11 @@ pub struct Builder<DB: Dialect> {
     pool: Pool<DB>,
     table_name: String,
     schema_name: Option<String>,
+    /// Every option but the two durations below, which are checked by `build`.
+    options: Options,
     expiration: Duration,
-    check_expiration_interval: Duration,
-    disable_touch: bool,
     touch_after: Duration,
-    max_data_size: usize,
-    delete_batch_size: u32,
-    single_reaper: bool,
     start_reaper: bool,
-    tracked_sessions: usize,
     columns: Vec<Column>,
     hook: Option<Arc<dyn ExtendFields>>,
     sid_column: String,
@@ -93,14 +90,9 @@ impl<DB: Dialect> fmt::Debug for Builder<DB> {
             .field("table_name", &self.table_name)
             .field("schema_name", &self.schema_name)
             .field("expiration", &self.expiration)
-            .field("check_expiration_interval", &self.check_expiration_interval)
-            .field("disable_touch", &self.disable_touch)
             .field("touch_after", &self.touch_after)
-            .field("max_data_size", &self.max_data_size)
-            .field("delete_batch_size", &self.delete_batch_size)
-            .field("single_reaper", &self.single_reaper)
+            .field("options", &self.options)
             .field("start_reaper", &self.start_reaper)
-            .field("tracked_sessions", &self.tracked_sessions)
             .field("columns", &self.columns)
             .field("extend_default_fields", &self.hook.is_some())
             .field("sid_column", &self.sid_column)
@@ -118,22 +110,17 @@ impl<DB: Dialect> Builder<DB> {
             pool,
             table_name: DEFAULT_TABLE_NAME.to_owned(),
             schema_name: None,
+            options: Options::default(),
             expiration: DEFAULT_EXPIRATION,
-            check_expiration_interval: DEFAULT_CHECK_EXPIRATION_INTERVAL,
-            disable_touch: false,
             touch_after: Duration::ZERO,
-            max_data_size: DEFAULT_MAX_DATA_SIZE,
-            delete_batch_size: DEFAULT_DELETE_BATCH_SIZE,
-            single_reaper: false,
             start_reaper: false,
-            tracked_sessions: DEFAULT_TRACKED_SESSIONS,
             columns: Vec::new(),
             hook: None,
-            sid_column: "sid".to_owned(),
-            data_column: "data".to_owned(),
-            expires_column: "expires".to_owned(),
-            created_at_column: Some("created_at".to_owned()),
-            updated_at_column: Some("updated_at".to_owned()),
+            sid_column: DEFAULT_SID_COLUMN.to_owned(),
+            data_column: DEFAULT_DATA_COLUMN.to_owned(),
+            expires_column: DEFAULT_EXPIRES_COLUMN.to_owned(),
+            created_at_column: Some(DEFAULT_CREATED_AT_COLUMN.to_owned()),
+            updated_at_column: Some(DEFAULT_UPDATED_AT_COLUMN.to_owned()),
         }
     }
 
@@ -146,7 +133,7 @@ impl<DB: Dialect> Builder<DB> {
     }
 
     /// The hook computing the custom columns' values from the session being written
-    /// (the seed's `extendDefaultFields`).
+    /// (connect-session-sequelize's `extendDefaultFields`).
     ///
     /// It runs on every write of session data, insert and update alike (`set`, `insert`,
     /// `update`, and so every front end's save), and never on `touch`. A value of the
@@ -220,7 +207,7 @@ impl<DB: Dialect> Builder<DB> {
 
     /// How often the expiry reaper deletes expired rows (default 15 min; zero: no reaper).
     pub fn check_expiration_interval(mut self, interval: Duration) -> Self {
-        self.check_expiration_interval = interval;
+        self.options.check_expiration_interval = interval;
         self
     }
 
@@ -232,7 +219,7 @@ impl<DB: Dialect> Builder<DB> {
     /// Consequence: a session then ends `expiration` (or the framework's own expiry) after
     /// its last *change*, however active its user is.
     pub fn disable_touch(mut self, disable: bool) -> Self {
-        self.disable_touch = disable;
+        self.options.disable_touch = disable;
         self
     }
 
@@ -263,21 +250,21 @@ impl<DB: Dialect> Builder<DB> {
     /// forgotten (more sessions active than this) is written in full on its next save,
     /// as a store without change detection would.
     pub fn tracked_sessions(mut self, sessions: usize) -> Self {
-        self.tracked_sessions = sessions;
+        self.options.tracked_sessions = sessions;
         self
     }
 
     /// Largest serialized session (JSON bytes) that `set` accepts (default 4 MiB);
     /// larger data gets [`Error::DataTooLarge`] and nothing is written.
     pub fn max_data_size(mut self, bytes: usize) -> Self {
-        self.max_data_size = bytes;
+        self.options.max_data_size = bytes;
         self
     }
 
     /// Most rows one cleanup statement deletes (default 1,000), so that a large backlog
     /// of expired rows is removed in short statements that never hold long locks.
     pub fn delete_batch_size(mut self, rows: u32) -> Self {
-        self.delete_batch_size = rows;
+        self.options.delete_batch_size = rows;
         self
     }
 
@@ -290,7 +277,7 @@ impl<DB: Dialect> Builder<DB> {
     /// [`ReaperHandle::skipped`](crate::ReaperHandle::skipped)). On SQLite it has no
     /// effect: writers to one file already take turns.
     pub fn single_reaper(mut self, single: bool) -> Self {
-        self.single_reaper = single;
+        self.options.single_reaper = single;
         self
     }
 
@@ -333,13 +320,13 @@ impl<DB: Dialect> Builder<DB> {
                 reason: "must be shorter than expiration",
             });
         }
-        if self.max_data_size == 0 {
+        if self.options.max_data_size == 0 {
             return Err(Error::InvalidConfig {
                 option: "max_data_size",
                 reason: "must be positive",
             });
         }
-        if self.delete_batch_size == 0 {
+        if self.options.delete_batch_size == 0 {
             return Err(Error::InvalidConfig {
                 option: "delete_batch_size",
                 reason: "must be positive",
@@ -347,62 +334,31 @@ impl<DB: Dialect> Builder<DB> {
         }
         let column = |name: &str| Ident::new("column name", name);
         let optional = |name: &Option<String>| name.as_deref().map(column).transpose();
-        let extra = self
+        let custom_columns = self
             .columns
             .into_iter()
             .map(CustomColumn::validate)
             .collect::<Result<Vec<_>>>()?;
-        let def = TableDef {
+        let table = Table {
             schema,
-            table,
+            name: table,
             sid: column(&self.sid_column)?,
             data: column(&self.data_column)?,
             expires: column(&self.expires_column)?,
             created_at: optional(&self.created_at_column)?,
             updated_at: optional(&self.updated_at_column)?,
-            extra,
+            custom_columns,
         };
-        let mut names: Vec<String> = def
-            .columns()
-            .iter()
-            .map(|c| c.name.as_str().to_ascii_lowercase())
-            .collect();
-        names.sort();
-        if names.windows(2).any(|w| w.first() == w.get(1)) {
-            return Err(Error::InvalidConfig {
-                option: "column",
-                reason: "two columns have the same name",
-            });
-        }
+        table.check_unique_names()?;
         let options = Options {
             expiration,
-            check_expiration_interval: self.check_expiration_interval,
-            disable_touch: self.disable_touch,
             touch_after,
-            max_data_size: self.max_data_size,
-            delete_batch_size: self.delete_batch_size,
-            single_reaper: self.single_reaper,
-            tracked_sessions: self.tracked_sessions,
+            ..self.options
         };
-        let store = SqlStore::from_parts(self.pool, def, options, self.hook);
+        let store = SqlStore::from_parts(self.pool, table, options, self.hook);
         if self.start_reaper {
             store.start_expiring_sessions()?;
         }
         Ok(store)
-    }
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Self {
-            expiration: TimeDelta::hours(24),
-            check_expiration_interval: DEFAULT_CHECK_EXPIRATION_INTERVAL,
-            disable_touch: false,
-            touch_after: TimeDelta::zero(),
-            max_data_size: DEFAULT_MAX_DATA_SIZE,
-            delete_batch_size: DEFAULT_DELETE_BATCH_SIZE,
-            single_reaper: false,
-            tracked_sessions: DEFAULT_TRACKED_SESSIONS,
-        }
     }
 }

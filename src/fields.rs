@@ -9,12 +9,6 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::dialect::exec::Value;
-use crate::dialect::private::Backend;
-use crate::dialect::sql::{ColumnType, ParamKind};
-use crate::error::{Error, Result};
-use crate::ident::Ident;
-
 /// The SQL type family of a custom column; each dialect maps it to a concrete type.
 ///
 /// | kind | SQLite | PostgreSQL | MySQL / MariaDB |
@@ -40,7 +34,8 @@ pub enum ColumnKind {
 }
 
 impl ColumnKind {
-    fn name(self) -> &'static str {
+    /// The kind's name in error messages.
+    pub(crate) fn name(self) -> &'static str {
         match self {
             ColumnKind::Text => "text",
             ColumnKind::Integer => "integer",
@@ -48,20 +43,6 @@ impl ColumnKind {
             ColumnKind::Timestamp => "timestamp",
             ColumnKind::Json => "JSON",
         }
-    }
-
-    pub(crate) fn column_type(self) -> ColumnType {
-        match self {
-            ColumnKind::Text => ColumnType::Text,
-            ColumnKind::Integer => ColumnType::Integer,
-            ColumnKind::Boolean => ColumnType::Boolean,
-            ColumnKind::Timestamp => ColumnType::Timestamp,
-            ColumnKind::Json => ColumnType::Json,
-        }
-    }
-
-    pub(crate) fn param_kind(self) -> ParamKind {
-        self.column_type().param_kind()
     }
 }
 
@@ -173,7 +154,8 @@ pub enum FieldValue {
 }
 
 impl FieldValue {
-    fn kind_name(&self) -> &'static str {
+    /// The value's kind in error messages.
+    pub(crate) fn kind_name(&self) -> &'static str {
         match self {
             FieldValue::Null => "NULL",
             FieldValue::Text(_) => "text",
@@ -238,6 +220,13 @@ impl Fields {
     }
 }
 
+impl Fields {
+    /// The values, by column name.
+    pub(crate) fn into_values(self) -> Vec<(String, FieldValue)> {
+        self.0
+    }
+}
+
 /// What the hook receives: the values the store is about to write for the core columns.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -264,108 +253,4 @@ where
     fn extend(&self, defaults: &DefaultFields<'_>) -> Fields {
         self(defaults)
     }
-}
-
-/// A validated custom column.
-#[derive(Clone, Debug)]
-pub struct CustomColumn {
-    pub name: Ident,
-    pub kind: ColumnKind,
-    pub nullable: bool,
-    pub indexed: bool,
-}
-
-impl CustomColumn {
-    pub(crate) fn validate(column: Column) -> Result<Self> {
-        let name = Ident::new("column name", &column.name)?;
-        if column.indexed && column.kind == ColumnKind::Json {
-            return Err(Error::InvalidConfig {
-                option: "column",
-                reason: "a JSON column cannot be indexed",
-            });
-        }
-        Ok(Self {
-            name,
-            kind: column.kind,
-            nullable: column.nullable,
-            indexed: column.indexed,
-        })
-    }
-
-    /// Checks `value` against the column's type and encodes it for `DB`.
-    pub(crate) fn encode<DB: Backend>(&self, value: FieldValue) -> Result<Value> {
-        let mismatch = |found: &'static str| Error::FieldType {
-            column: self.name.as_str().to_owned(),
-            expected: self.kind.name(),
-            found,
-        };
-        Ok(match (self.kind, value) {
-            (_, FieldValue::Null) if !self.nullable => return Err(mismatch("NULL")),
-            (ColumnKind::Text | ColumnKind::Json, FieldValue::Null) => Value::Text(None),
-            (ColumnKind::Integer, FieldValue::Null) => Value::Int(None),
-            (ColumnKind::Boolean, FieldValue::Null) => Value::Bool(None),
-            (ColumnKind::Timestamp, FieldValue::Null) => match DB::time_value(DateTime::UNIX_EPOCH)
-            {
-                Value::Int(_) => Value::Int(None),
-                _ => Value::Text(None),
-            },
-            (ColumnKind::Text, FieldValue::Text(s)) => Value::Text(Some(s)),
-            (ColumnKind::Integer, FieldValue::Integer(i)) => Value::Int(Some(i)),
-            (ColumnKind::Boolean, FieldValue::Boolean(b)) => Value::Bool(Some(b)),
-            (ColumnKind::Timestamp, FieldValue::Timestamp(t)) => DB::time_value(t),
-            (ColumnKind::Json, FieldValue::Json(v)) => {
-                Value::Text(Some(serde_json::to_string(&v).map_err(Error::Serialize)?))
-            }
-            (_, other) => return Err(mismatch(other.kind_name())),
-        })
-    }
-}
-
-/// The declared custom column named `name`.
-pub(crate) fn find_column<'a>(columns: &'a [CustomColumn], name: &str) -> Result<&'a CustomColumn> {
-    columns
-        .iter()
-        .find(|c| c.name.as_str() == name)
-        .ok_or_else(|| Error::UnknownColumn {
-            column: name.to_owned(),
-        })
-}
-
-/// Runs the hook and encodes its values for `columns`, in declared order.
-pub(crate) fn field_values<DB: Backend>(
-    columns: &[CustomColumn],
-    hook: Option<&dyn ExtendFields>,
-    data: &crate::payload::Payload<'_>,
-    expires: DateTime<Utc>,
-) -> Result<Vec<Value>> {
-    if columns.is_empty() && hook.is_none() {
-        return Ok(Vec::new());
-    }
-    let mut given = match hook {
-        // The data is parsed for the hook only, and only when there is one.
-        Some(hook) => {
-            let data = data.parsed()?;
-            hook.extend(&DefaultFields {
-                data: &data,
-                expires,
-            })
-            .0
-        }
-        None => Vec::new(),
-    };
-    if let Some((unknown, _)) = given.iter().find(|(c, _)| find_column(columns, c).is_err()) {
-        return Err(Error::UnknownColumn {
-            column: unknown.clone(),
-        });
-    }
-    columns
-        .iter()
-        .map(|col| {
-            let value = given
-                .iter()
-                .position(|(c, _)| c == col.name.as_str())
-                .map_or(FieldValue::Null, |i| given.swap_remove(i).1);
-            col.encode::<DB>(value)
-        })
-        .collect()
 }

@@ -13,29 +13,35 @@
     )
 )]
 
+// Layers, each importing only those above it: ident → fields → schema → dialect → sql →
+// options → store (→ store/front) → cleanup → reaper; config and adapters at the edges.
+mod cleanup;
 mod config;
 mod dialect;
 mod error;
 mod fields;
 mod ident;
-mod known;
-mod payload;
+mod options;
 mod reaper;
 mod record;
+mod schema;
+mod sql;
 mod store;
 
 pub mod adapters;
 
-pub use config::{
-    Builder, DEFAULT_CHECK_EXPIRATION_INTERVAL, DEFAULT_DELETE_BATCH_SIZE, DEFAULT_EXPIRATION,
-    DEFAULT_MAX_DATA_SIZE, DEFAULT_TABLE_NAME, DEFAULT_TRACKED_SESSIONS,
-};
+pub use config::Builder;
 pub use dialect::Dialect;
 pub use error::{Error, Result};
 pub use fields::{Column, ColumnKind, DefaultFields, ExtendFields, FieldValue, Fields};
 pub use ident::MAX_IDENTIFIER_LEN;
-pub use reaper::ReaperHandle;
+pub use options::{
+    DEFAULT_CHECK_EXPIRATION_INTERVAL, DEFAULT_DELETE_BATCH_SIZE, DEFAULT_EXPIRATION,
+    DEFAULT_MAX_DATA_SIZE, DEFAULT_TRACKED_SESSIONS,
+};
+pub use reaper::handle::ReaperHandle;
 pub use record::{SessionInfo, SessionRecord};
+pub use schema::DEFAULT_TABLE_NAME;
 pub use store::{SqlStore, MAX_SESSION_ID_LEN};
 
 /// The sqlx this crate is built on, so that pools and options match its version.

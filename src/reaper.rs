@@ -4,15 +4,13 @@
 //! only a weak reference to the store, and stops when it is told to, when every clone of
 //! the store is dropped, or when the runtime shuts down; it never keeps a runtime alive.
 
-use std::fmt;
 use std::future::Future;
 use std::pin::pin;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, PoisonError};
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
 use rand::Rng;
 use sqlx::pool::PoolConnection;
 use tokio::sync::watch;
@@ -20,10 +18,13 @@ use tokio::time::MissedTickBehavior;
 use tracing::instrument::WithSubscriber;
 use tracing::Instrument;
 
-use crate::dialect::exec::{Exec, Value};
+use crate::cleanup::Progress;
 use crate::dialect::Dialect;
 use crate::error::{Chain, Error, Result};
 use crate::store::{SqlStore, WeakStore};
+
+pub(crate) mod handle;
+use handle::{EndedOnDrop, ReaperHandle, ReaperState};
 
 /// Each run is delayed by a random amount up to this fraction of the interval (10 %), so
 /// that the reapers of many instances started together spread out instead of firing at once.
@@ -35,147 +36,14 @@ const MAX_INTERVAL: Duration = Duration::from_secs(365 * 24 * 60 * 60);
 /// Mixed into the table's lock key, so that the reaper's lock is not `migrate`'s.
 const REAPER_LOCK_SALT: i64 = 0x5245_4150_4552_0001; // "REAPER" 0001
 
-/// The reaper slot of one store: the reaper currently started from it, if any.
-///
-/// Dropping the slot (when the last clone of the store goes) tells that reaper to stop.
-#[derive(Default)]
-pub(crate) struct Slot {
-    current: Mutex<Option<Arc<Shared>>>,
-}
-
-impl Drop for Slot {
-    fn drop(&mut self) {
-        let current = self
-            .current
-            .get_mut()
-            .unwrap_or_else(PoisonError::into_inner);
-        if let Some(shared) = current {
-            shared.stop.send_replace(true);
-        }
-    }
-}
-
-/// State shared by a reaper task, its handles and the store's slot.
-struct Shared {
-    /// `true` once the reaper is asked to stop.
-    stop: watch::Sender<bool>,
-    /// `true` once the task has ended (or was dropped without running).
-    done: watch::Sender<bool>,
-    runs: AtomicU64,
-    failures: AtomicU64,
-    skipped: AtomicU64,
-    rows: AtomicU64,
-}
-
-impl Shared {
-    fn active(&self) -> bool {
-        !*self.stop.borrow() && !*self.done.borrow()
-    }
-}
-
-/// Marks the reaper as ended when the task's future is dropped: when it returns, when the
-/// runtime shuts down, or when the runtime refused to run it at all.
-struct Finished(Arc<Shared>);
-
-impl Drop for Finished {
-    fn drop(&mut self) {
-        self.0.done.send_replace(true);
-    }
-}
-
-/// A handle on a running expiry reaper, from [`SqlStore::start_expiring_sessions`].
-///
-/// Cloning is cheap; every clone controls the same reaper. Dropping a handle does **not**
-/// stop the reaper (stop it with [`shutdown`](Self::shutdown) or
-/// [`SqlStore::stop_expiring_sessions`], or drop every clone of the store). The handle
-/// does not keep the store alive.
-///
-/// The counters are cumulative since the reaper started and are meant for metrics and
-/// health checks: a `failures()` that keeps rising means cleanup is not happening.
-#[derive(Clone)]
-pub struct ReaperHandle {
-    shared: Arc<Shared>,
-}
-
-impl fmt::Debug for ReaperHandle {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ReaperHandle")
-            .field("running", &self.is_running())
-            .field("runs", &self.runs())
-            .field("failures", &self.failures())
-            .field("skipped", &self.skipped())
-            .field("rows_removed", &self.rows_removed())
-            .finish()
-    }
-}
-
-impl ReaperHandle {
-    /// Stops the reaper. The request takes effect when this is called, whether or not the
-    /// returned future is awaited; awaiting it waits until the task has ended, which is
-    /// at once when it is idle, or after the delete statement in progress has finished
-    /// (a run stops between two batches, leaving the rest for a later run).
-    pub fn shutdown(&self) -> impl Future<Output = ()> + Send + 'static {
-        self.shared.stop.send_replace(true);
-        let mut done = self.shared.done.subscribe();
-        async move {
-            // An error means the sender is gone, which cannot happen while we hold `shared`;
-            // either way there is nothing left to wait for.
-            let _ = done.wait_for(|ended| *ended).await;
-        }
-    }
-
-    /// Whether the reaper task is still alive (it may be finishing a batch after a stop).
-    pub fn is_running(&self) -> bool {
-        !*self.shared.done.borrow()
-    }
-
-    /// Runs that completed: every expired row found was deleted.
-    pub fn runs(&self) -> u64 {
-        self.shared.runs.load(Ordering::Relaxed)
-    }
-
-    /// Runs that failed with a database error (each one is logged at `warn`); the reaper
-    /// tries again at its next tick.
-    pub fn failures(&self) -> u64 {
-        self.shared.failures.load(Ordering::Relaxed)
-    }
-
-    /// Runs skipped because another instance held the reaper lock
-    /// ([`single_reaper`](crate::Builder::single_reaper)).
-    pub fn skipped(&self) -> u64 {
-        self.shared.skipped.load(Ordering::Relaxed)
-    }
-
-    /// Expired rows this reaper has deleted, counted after each statement (so a run in
-    /// progress, or one that later failed, counts what it deleted so far).
-    pub fn rows_removed(&self) -> u64 {
-        self.shared.rows.load(Ordering::Relaxed)
-    }
-}
-
-/// What one sweep did so far (kept even when it stops on an error).
-#[derive(Debug, Default)]
-pub(crate) struct Progress<'a> {
-    pub rows: u64,
-    pub batches: u64,
-    /// A running total to add each batch to as soon as it is deleted (the reaper's).
-    total: Option<&'a AtomicU64>,
-}
-
-impl Progress<'_> {
-    fn add_batch(&mut self, rows: u64) {
-        self.rows += rows;
-        self.batches += 1;
-        if let Some(total) = self.total {
-            total.fetch_add(rows, Ordering::Relaxed);
-        }
-    }
-}
-
+/// How one run of the reaper ended (other than with an error).
 enum Outcome {
+    /// Every expired row found was deleted.
     Swept,
+    /// Asked to stop between two statements.
     Stopped,
-    Busy,
+    /// `single_reaper`: another instance holds the lock; nothing was done.
+    LockHeldElsewhere,
 }
 
 /// Holds the reaper lock on a pooled connection. If the lock could not be released (or the
@@ -244,18 +112,9 @@ impl<DB: Dialect> SqlStore<DB> {
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         if let Some(shared) = current.as_ref().filter(|s| s.active()) {
-            return Ok(Some(ReaperHandle {
-                shared: Arc::clone(shared),
-            }));
+            return Ok(Some(ReaperHandle::of(shared)));
         }
-        let shared = Arc::new(Shared {
-            stop: watch::Sender::new(false),
-            done: watch::Sender::new(false),
-            runs: AtomicU64::new(0),
-            failures: AtomicU64::new(0),
-            skipped: AtomicU64::new(0),
-            rows: AtomicU64::new(0),
-        });
+        let shared = Arc::new(ReaperState::new());
         let span = tracing::info_span!(
             "session_reaper",
             dialect = <DB as sqlx::Database>::NAME,
@@ -263,7 +122,7 @@ impl<DB: Dialect> SqlStore<DB> {
         );
         let task = reap_loop(
             self.downgrade(),
-            Finished(Arc::clone(&shared)),
+            EndedOnDrop(Arc::clone(&shared)),
             period.min(MAX_INTERVAL),
         );
         // Events of the task go to the subscriber that is current here, like the caller's.
@@ -275,14 +134,14 @@ impl<DB: Dialect> SqlStore<DB> {
             interval_ms = period.as_millis() as u64,
             "expiry reaper started"
         );
-        Ok(Some(ReaperHandle { shared }))
+        Ok(Some(ReaperHandle::of(&shared)))
     }
 
     /// Stops the expiry reaper started from this store (or a clone), if any.
     ///
     /// The stop takes effect when this is called; awaiting the returned future waits until
     /// the reaper has ended, which includes letting a delete statement in progress finish.
-    /// The seed API's name; [`ReaperHandle::shutdown`] does the same.
+    /// The name connect-session-sequelize gives it; [`ReaperHandle::shutdown`] does the same.
     pub fn stop_expiring_sessions(&self) -> impl Future<Output = ()> + Send + 'static {
         let current = self
             .reaper_slot()
@@ -290,7 +149,7 @@ impl<DB: Dialect> SqlStore<DB> {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .take();
-        let wait = current.map(|shared| ReaperHandle { shared }.shutdown());
+        let wait = current.map(|shared| ReaperHandle::of(&shared).shutdown());
         async move {
             if let Some(wait) = wait {
                 wait.await;
@@ -309,51 +168,7 @@ impl<DB: Dialect> SqlStore<DB> {
         current
             .as_ref()
             .filter(|s| s.active())
-            .map(|shared| ReaperHandle {
-                shared: Arc::clone(shared),
-            })
-    }
-
-    /// Deletes expired rows, at most `delete_batch_size` per statement, until a statement
-    /// deletes fewer than that (`Ok(true)`), or until `stop()` says so between two
-    /// statements (`Ok(false)`). Runs on `conn` when given, else on the pool.
-    pub(crate) async fn sweep(
-        &self,
-        mut conn: Option<&mut DB::Connection>,
-        stop: Option<&(dyn Fn() -> bool + Sync)>,
-        progress: &mut Progress<'_>,
-    ) -> Result<bool> {
-        let batch = self.options().delete_batch_size;
-        let sql = &self.statements().delete_expired;
-        loop {
-            let exec = match conn.as_deref_mut() {
-                Some(c) => Exec::Conn(c),
-                None => Exec::Pool(self.pool()),
-            };
-            let args = vec![
-                DB::time_value(Utc::now()),
-                Value::Int(Some(i64::from(batch))),
-            ];
-            let n = DB::execute(exec, sql.clone(), args)
-                .await
-                .map_err(Error::db("clear_expired_sessions"))?;
-            progress.add_batch(n);
-            tracing::trace!(
-                dialect = <DB as sqlx::Database>::NAME,
-                table = self.table_name(),
-                rows = n,
-                limit = batch,
-                "expired sessions batch deleted"
-            );
-            if n < u64::from(batch) {
-                return Ok(true);
-            }
-            if stop.is_some_and(|stop| stop()) {
-                return Ok(false);
-            }
-            // Let other tasks on this runtime (requests) run between two statements.
-            tokio::task::yield_now().await;
-        }
+            .map(ReaperHandle::of)
     }
 
     /// One run of the reaper, under the reaper lock when `single_reaper` is set.
@@ -372,7 +187,7 @@ impl<DB: Dialect> SqlStore<DB> {
         if !self.options().single_reaper {
             return self.sweep(None, Some(stop), progress).await.map(done);
         }
-        let key = self.table_def().lock_key() ^ REAPER_LOCK_SALT;
+        let key = self.table().lock_key() ^ REAPER_LOCK_SALT;
         let conn = self
             .pool()
             .acquire()
@@ -388,7 +203,7 @@ impl<DB: Dialect> SqlStore<DB> {
             .map_err(Error::db("reaper lock"))?;
         if !got {
             held.released = true;
-            return Ok(Outcome::Busy);
+            return Ok(Outcome::LockHeldElsewhere);
         }
         let swept = self.sweep(Some(&mut held.conn), Some(stop), progress).await;
         match DB::release_reaper_lock(&mut held.conn, key).await {
@@ -409,7 +224,7 @@ impl<DB: Dialect> SqlStore<DB> {
 }
 
 /// The reaper task. `finished` marks the reaper as ended however the future goes away.
-async fn reap_loop<DB: Dialect>(store: WeakStore<DB>, finished: Finished, period: Duration) {
+async fn reap_loop<DB: Dialect>(store: WeakStore<DB>, finished: EndedOnDrop, period: Duration) {
     let shared = Arc::clone(&finished.0);
     let mut stop = shared.stop.subscribe();
     let first = tokio::time::Instant::now() + jitter(period);
@@ -441,12 +256,13 @@ async fn reap_loop<DB: Dialect>(store: WeakStore<DB>, finished: Finished, period
 }
 
 /// One tick: a run, its counters and its log event. Never fails, never panics.
-async fn run<DB: Dialect>(store: &SqlStore<DB>, shared: &Shared, stop: &(dyn Fn() -> bool + Sync)) {
+async fn run<DB: Dialect>(
+    store: &SqlStore<DB>,
+    shared: &ReaperState,
+    stop: &(dyn Fn() -> bool + Sync),
+) {
     let started = Instant::now();
-    let mut progress = Progress {
-        total: Some(&shared.rows),
-        ..Progress::default()
-    };
+    let mut progress = Progress::adding_to(&shared.rows);
     let outcome = store.reap_once(stop, &mut progress).await;
     let elapsed_ms = started.elapsed().as_millis() as u64;
     let (dialect, table) = (<DB as sqlx::Database>::NAME, store.table_name());
@@ -483,7 +299,7 @@ async fn run<DB: Dialect>(store: &SqlStore<DB>, shared: &Shared, stop: &(dyn Fn(
                 "expiry reaper stopped between batches"
             );
         }
-        Ok(Outcome::Busy) => {
+        Ok(Outcome::LockHeldElsewhere) => {
             shared.skipped.fetch_add(1, Ordering::Relaxed);
             tracing::debug!(
                 dialect,

@@ -7,18 +7,24 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 use sqlx::Pool;
 
-use crate::config::{Builder, Options};
-use crate::dialect::exec::{Exec, Kind, Value};
-use crate::dialect::sql::{ColumnQueries, Statements, TableDef};
+use crate::dialect::run::{SqlKind, SqlValue, Via};
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
-use crate::fields::{field_values, find_column, ColumnKind, ExtendFields, FieldValue};
-use crate::known::{Key, Known};
-use crate::payload::Payload;
+use crate::fields::{ColumnKind, ExtendFields, FieldValue};
+use crate::options::Options;
+use crate::reaper::handle::ReaperSlot;
 use crate::record::{SessionInfo, SessionRecord};
+use crate::schema::Table;
+use crate::sql::{CustomColumnQueries, Statements};
 
-mod front;
-pub(crate) use front::Change;
+pub(crate) mod front;
+pub(crate) mod known;
+pub(crate) mod payload;
+mod row;
+
+use known::{Key, Known};
+use payload::Payload;
+use row::{encode_field, text_param, RowValues};
 
 /// Longest session id accepted, in bytes (the MySQL key column is `VARCHAR(255)`;
 /// the limit is the same on every dialect).
@@ -49,10 +55,10 @@ pub struct SqlStore<DB: Dialect> {
 
 struct Inner<DB: Dialect> {
     pool: Pool<DB>,
-    def: TableDef,
+    table: Table,
     options: Options,
     sql: Statements,
-    reaper: crate::reaper::Slot,
+    reaper: ReaperSlot,
     /// Fills the custom columns (`extend_default_fields`).
     hook: Option<Arc<dyn ExtendFields>>,
     /// Set once the table is known to have every column the store needs.
@@ -74,8 +80,8 @@ impl<DB: Dialect> fmt::Debug for SqlStore<DB> {
         let i = &self.inner;
         f.debug_struct("SqlStore")
             .field("dialect", &<DB as sqlx::Database>::NAME)
-            .field("schema", &i.def.schema.as_ref().map(|s| s.as_str()))
-            .field("table", &i.def.table.as_str())
+            .field("schema", &i.table.schema.as_ref().map(|s| s.as_str()))
+            .field("table", &i.table.name.as_str())
             .field("options", &i.options)
             .field(
                 "tracked_sessions",
@@ -88,45 +94,22 @@ impl<DB: Dialect> fmt::Debug for SqlStore<DB> {
 impl<DB: Dialect> SqlStore<DB> {
     /// A store on table `sessions` with the default options (see [`Builder`]).
     pub fn new(pool: Pool<DB>) -> Self {
-        Self::from_parts(pool, TableDef::default(), Options::default(), None)
-    }
-
-    /// A builder for a store with other options; see [`Builder`] for the list.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> sqlx_session_store::Result<()> {
-    /// use std::time::Duration;
-    /// use sqlx_session_store::{sqlx::SqlitePool, Error, SqliteStore};
-    ///
-    /// let pool = SqlitePool::connect("sqlite::memory:").await.unwrap();
-    /// let store = SqliteStore::builder(pool.clone())
-    ///     .table_name("web_sessions")
-    ///     .expiration(Duration::from_secs(7 * 24 * 3600))
-    ///     .touch_after(Duration::from_secs(3600))
-    ///     .build()?;
-    ///
-    /// let refused = SqliteStore::builder(pool).table_name("x; drop table y").build();
-    /// assert!(matches!(refused, Err(Error::InvalidIdentifier { .. })));
-    /// # Ok(()) }
-    /// ```
-    pub fn builder(pool: Pool<DB>) -> Builder<DB> {
-        Builder::new(pool)
+        Self::from_parts(pool, Table::default(), Options::default(), None)
     }
 
     pub(crate) fn from_parts(
         pool: Pool<DB>,
-        def: TableDef,
+        table: Table,
         options: Options,
         hook: Option<Arc<dyn ExtendFields>>,
     ) -> Self {
-        let sql = Statements::new::<DB>(&def, options.touch_after > chrono::TimeDelta::zero());
+        let sql = Statements::new::<DB>(&table, options.touch_after > chrono::TimeDelta::zero());
         Self {
             inner: Arc::new(Inner {
                 pool,
-                def,
+                table,
                 sql,
-                reaper: crate::reaper::Slot::default(),
+                reaper: ReaperSlot::default(),
                 hook,
                 schema_checked: tokio::sync::OnceCell::new(),
                 known: Known::new(options.tracked_sessions),
@@ -142,7 +125,7 @@ impl<DB: Dialect> SqlStore<DB> {
 
     /// The table name.
     pub fn table_name(&self) -> &str {
-        self.inner.def.table.as_str()
+        self.inner.table.name.as_str()
     }
 
     /// The interval configured for the expiry reaper.
@@ -156,7 +139,7 @@ impl<DB: Dialect> SqlStore<DB> {
     pub fn migration_sql(&self) -> Vec<String> {
         self.inner
             .sql
-            .create
+            .migrate
             .iter()
             .map(|s| s.to_string())
             .collect()
@@ -171,8 +154,8 @@ impl<DB: Dialect> SqlStore<DB> {
         let started = Instant::now();
         DB::migrate(
             &self.inner.pool,
-            &self.inner.sql.create,
-            self.inner.def.lock_key(),
+            &self.inner.sql.migrate,
+            self.inner.table.lock_key(),
         )
         .await
         .map_err(Error::db("migrate"))?;
@@ -190,21 +173,21 @@ impl<DB: Dialect> SqlStore<DB> {
     /// table that does not match the builder is reported clearly instead of as an SQL
     /// error. Call it at start-up to fail fast.
     pub async fn verify_schema(&self) -> Result<()> {
-        let def = &self.inner.def;
+        let table = &self.inner.table;
         let rows = DB::fetch(
-            self.exec(),
-            self.inner.sql.columns.clone(),
+            self.via_pool(),
+            self.inner.sql.list_columns.clone(),
             vec![
-                Value::Text(def.schema.as_ref().map(|s| s.as_str().to_owned())),
-                text(def.table.as_str()),
+                SqlValue::Text(table.schema.as_ref().map(|s| s.as_str().to_owned())),
+                text_param(table.name.as_str()),
             ],
-            &[Kind::Text],
+            &[SqlKind::Text],
         )
         .await
         .map_err(Error::db("verify_schema"))?;
         let found: Vec<String> = rows
             .into_iter()
-            .filter_map(|r| r.into_iter().next().and_then(Value::into_text))
+            .filter_map(|r| r.into_iter().next().and_then(SqlValue::into_text))
             .collect();
         let has = |name: &str| {
             found.iter().any(|f| {
@@ -215,7 +198,7 @@ impl<DB: Dialect> SqlStore<DB> {
                 }
             })
         };
-        let missing: Vec<String> = def
+        let missing: Vec<String> = table
             .columns()
             .iter()
             .map(|c| c.name.as_str())
@@ -226,21 +209,21 @@ impl<DB: Dialect> SqlStore<DB> {
             Ok(())
         } else {
             Err(Error::MissingColumns {
-                table: def.display_name(),
+                table: table.display_name(),
                 missing,
             })
         }
     }
 
-    /// The executor for an operation, after the one-time schema check.
-    async fn ready(&self) -> Result<Exec<'_, DB>> {
+    /// Where an operation runs (the pool), after the one-time schema check.
+    async fn ready(&self) -> Result<Via<'_, DB>> {
         if !self.inner.schema_checked.initialized() {
             self.inner
                 .schema_checked
                 .get_or_try_init(|| self.verify_schema())
                 .await?;
         }
-        Ok(self.exec())
+        Ok(self.via_pool())
     }
 
     /// The live session `sid`, or `None` if it is unknown or expired.
@@ -291,8 +274,8 @@ impl<DB: Dialect> SqlStore<DB> {
         let rows = DB::fetch(
             self.ready().await?,
             self.inner.sql.get.clone(),
-            vec![text(sid), DB::time_value(Utc::now())],
-            &[Kind::Text, Kind::Int],
+            vec![text_param(sid), DB::time_param(Utc::now())],
+            &[SqlKind::Text, SqlKind::Int],
         )
         .await
         .map_err(Error::db(op))?;
@@ -428,17 +411,17 @@ impl<DB: Dialect> SqlStore<DB> {
         let opts = &self.inner.options;
         let started = Instant::now();
         let now = Utc::now();
-        let mut args = vec![DB::time_value(expires)];
-        if self.inner.def.updated_at.is_some() {
-            args.push(DB::time_value(now));
+        let mut args = vec![DB::time_param(expires)];
+        if self.inner.table.updated_at.is_some() {
+            args.push(DB::time_param(now));
         }
-        args.extend([text(sid), DB::time_value(now)]);
+        args.extend([text_param(sid), DB::time_param(now)]);
         if opts.touch_after > chrono::TimeDelta::zero() {
             let window_start = expires
                 .checked_sub_signed(opts.touch_after)
                 .unwrap_or(DateTime::<Utc>::MIN_UTC);
-            args.push(DB::time_value(window_start));
-            args.push(DB::time_value(later(expires, opts.touch_after)));
+            args.push(DB::time_param(window_start));
+            args.push(DB::time_param(add_or_max(expires, opts.touch_after)));
         }
         let n = DB::execute(self.ready().await?, self.inner.sql.touch.clone(), args)
             .await
@@ -454,7 +437,7 @@ impl<DB: Dialect> SqlStore<DB> {
         let n = DB::execute(
             self.ready().await?,
             self.inner.sql.destroy.clone(),
-            vec![text(sid)],
+            vec![text_param(sid)],
         )
         .await
         .map_err(Error::db("destroy"))?;
@@ -469,8 +452,8 @@ impl<DB: Dialect> SqlStore<DB> {
         let rows = DB::fetch(
             self.ready().await?,
             self.inner.sql.count.clone(),
-            vec![DB::time_value(Utc::now())],
-            &[Kind::Int],
+            vec![DB::time_param(Utc::now())],
+            &[SqlKind::Int],
         )
         .await
         .map_err(Error::db("length"))?;
@@ -478,7 +461,7 @@ impl<DB: Dialect> SqlStore<DB> {
             .into_iter()
             .next()
             .and_then(|r| r.into_iter().next())
-            .and_then(Value::into_int)
+            .and_then(SqlValue::into_int)
             .unwrap_or(0);
         self.trace("length", started, 1);
         Ok(u64::try_from(count).unwrap_or(0))
@@ -500,7 +483,7 @@ impl<DB: Dialect> SqlStore<DB> {
 
     /// The ids of all live sessions.
     pub async fn ids(&self) -> Result<Vec<String>> {
-        let args = vec![DB::time_value(Utc::now())];
+        let args = vec![DB::time_param(Utc::now())];
         self.fetch_ids("ids", self.inner.sql.ids.clone(), args)
             .await
     }
@@ -510,30 +493,17 @@ impl<DB: Dialect> SqlStore<DB> {
         &self,
         op: &'static str,
         sql: Arc<str>,
-        args: Vec<Value>,
+        args: Vec<SqlValue>,
     ) -> Result<Vec<String>> {
         let started = Instant::now();
-        let rows = DB::fetch(self.ready().await?, sql, args, &[Kind::Text])
+        let rows = DB::fetch(self.ready().await?, sql, args, &[SqlKind::Text])
             .await
             .map_err(Error::db(op))?;
         self.trace(op, started, rows.len() as u64);
         Ok(rows
             .into_iter()
-            .filter_map(|r| r.into_iter().next().and_then(Value::into_text))
+            .filter_map(|r| r.into_iter().next().and_then(SqlValue::into_text))
             .collect())
-    }
-
-    /// Deletes expired rows, at most `delete_batch_size` per statement, until none is
-    /// left; returns how many were removed.
-    ///
-    /// This is what the expiry reaper runs on each tick; call it yourself to clean up from
-    /// a cron job instead (see [`start_expiring_sessions`](Self::start_expiring_sessions)).
-    pub async fn clear_expired_sessions(&self) -> Result<u64> {
-        let started = Instant::now();
-        let mut progress = crate::reaper::Progress::default();
-        self.sweep(None, None, &mut progress).await?;
-        self.trace("clear_expired_sessions", started, progress.rows);
-        Ok(progress.rows)
     }
 
     /// The ids of the live sessions whose custom `column` equals `value`.
@@ -546,15 +516,15 @@ impl<DB: Dialect> SqlStore<DB> {
         column: &str,
         value: impl Into<FieldValue>,
     ) -> Result<Vec<String>> {
-        let (queries, value) = self.by_column(column, value.into())?;
-        let args = vec![value, DB::time_value(Utc::now())];
+        let (queries, value) = self.custom_column_query(column, value.into())?;
+        let args = vec![value, DB::time_param(Utc::now())];
         self.fetch_ids("ids_where", queries.ids.clone(), args).await
     }
 
     /// Deletes every session (live or expired) whose custom `column` equals `value`, in
     /// one statement, and returns how many: "log out everywhere" for a `user_id` column.
     pub async fn destroy_where(&self, column: &str, value: impl Into<FieldValue>) -> Result<u64> {
-        let (queries, value) = self.by_column(column, value.into())?;
+        let (queries, value) = self.custom_column_query(column, value.into())?;
         let started = Instant::now();
         let n = DB::execute(self.ready().await?, queries.destroy.clone(), vec![value])
             .await
@@ -571,13 +541,13 @@ impl<DB: Dialect> SqlStore<DB> {
         column: &str,
         value: impl Into<FieldValue>,
     ) -> Result<Vec<SessionInfo>> {
-        let (queries, value) = self.by_column(column, value.into())?;
+        let (queries, value) = self.custom_column_query(column, value.into())?;
         let started = Instant::now();
         let rows = DB::fetch(
             self.ready().await?,
             queries.list.clone(),
-            vec![value, DB::time_value(Utc::now())],
-            &[Kind::Text, Kind::Text, Kind::Int, Kind::Int],
+            vec![value, DB::time_param(Utc::now())],
+            &[SqlKind::Text, SqlKind::Text, SqlKind::Int, SqlKind::Int],
         )
         .await
         .map_err(Error::db("sessions_where"))?;
@@ -587,7 +557,7 @@ impl<DB: Dialect> SqlStore<DB> {
                 let mut cols = row.into_iter();
                 let id = cols
                     .next()
-                    .and_then(Value::into_text)
+                    .and_then(SqlValue::into_text)
                     .ok_or(Error::CorruptRow {
                         what: "session id is NULL",
                         source: None,
@@ -595,7 +565,7 @@ impl<DB: Dialect> SqlStore<DB> {
                 let (data, expires) = decode_record(cols.next(), cols.next())?;
                 let updated_at = cols
                     .next()
-                    .and_then(Value::into_int)
+                    .and_then(SqlValue::into_int)
                     .map(from_micros)
                     .transpose()?;
                 Ok(SessionInfo {
@@ -609,9 +579,12 @@ impl<DB: Dialect> SqlStore<DB> {
     }
 
     /// The prepared queries for a custom column, and `value` checked and encoded for it.
-    fn by_column(&self, column: &str, value: FieldValue) -> Result<(&ColumnQueries, Value)> {
-        let def = &self.inner.def;
-        let col = find_column(&def.extra, column)?;
+    fn custom_column_query(
+        &self,
+        column: &str,
+        value: FieldValue,
+    ) -> Result<(&CustomColumnQueries, SqlValue)> {
+        let (index, col) = self.inner.table.custom_column(column)?;
         if col.kind == ColumnKind::Json {
             return Err(Error::FieldType {
                 column: column.to_owned(),
@@ -626,18 +599,20 @@ impl<DB: Dialect> SqlStore<DB> {
                 found: "NULL",
             });
         }
-        let value = col.encode::<DB>(value)?;
-        let index = def.extra.iter().position(|c| c.name == col.name);
-        let queries = index
-            .and_then(|i| self.inner.sql.by_column.get(i))
+        let value = encode_field::<DB>(col, value)?;
+        let queries = self
+            .inner
+            .sql
+            .custom_column_queries
+            .get(index)
             .ok_or_else(|| Error::UnknownColumn {
                 column: column.to_owned(),
             })?;
         Ok((queries, value))
     }
 
-    fn exec(&self) -> Exec<'_, DB> {
-        Exec::Pool(&self.inner.pool)
+    fn via_pool(&self) -> Via<'_, DB> {
+        Via::Pool(&self.inner.pool)
     }
 
     /// Checks and encodes the values of a full row (running the custom-columns hook).
@@ -657,32 +632,26 @@ impl<DB: Dialect> SqlStore<DB> {
         }
         let now = Utc::now();
         let expires = expires.unwrap_or_else(|| self.default_expiry(now));
-        let extras = field_values::<DB>(
-            &self.inner.def.extra,
+        RowValues::new::<DB>(
+            &self.inner.table,
             self.inner.hook.as_deref(),
-            &data,
+            sid,
+            data,
             expires,
-        )?;
-        Ok(RowValues {
-            def: &self.inner.def,
-            sid: text(sid),
-            data: Value::Text(Some(data.text)),
-            expires: DB::time_value(expires),
-            now: DB::time_value(now),
-            extras,
-        })
+            now,
+        )
     }
 
     /// `now` + `expiration`.
     fn default_expiry(&self, now: DateTime<Utc>) -> DateTime<Utc> {
-        later(now, self.inner.options.expiration)
+        add_or_max(now, self.inner.options.expiration)
     }
 
     /// One debug event per operation: never the id or the data.
-    fn trace(&self, op: &'static str, started: Instant, rows: u64) {
+    pub(crate) fn trace(&self, op: &'static str, started: Instant, rows: u64) {
         tracing::debug!(
             dialect = <DB as sqlx::Database>::NAME,
-            table = self.inner.def.table.as_str(),
+            table = self.inner.table.name.as_str(),
             op,
             rows,
             elapsed_us = started.elapsed().as_micros() as u64,
@@ -691,52 +660,7 @@ impl<DB: Dialect> SqlStore<DB> {
     }
 }
 
-/// A row's encoded values, put in the order each statement binds them.
-#[derive(Clone)]
-struct RowValues<'a> {
-    def: &'a TableDef,
-    sid: Value,
-    data: Value,
-    expires: Value,
-    now: Value,
-    extras: Vec<Value>,
-}
-
-impl RowValues<'_> {
-    /// sid, data, expires, [created], [updated], extras
-    fn insert_args(self) -> Vec<Value> {
-        let mut args = vec![self.sid, self.data, self.expires];
-        if self.def.created_at.is_some() {
-            args.push(self.now.clone());
-        }
-        if self.def.updated_at.is_some() {
-            args.push(self.now);
-        }
-        args.extend(self.extras);
-        args
-    }
-
-    /// data, [expires], [updated], extras, sid, now
-    fn update_args(self, with_expires: bool) -> Vec<Value> {
-        let mut args = vec![self.data];
-        if with_expires {
-            args.push(self.expires);
-        }
-        if self.def.updated_at.is_some() {
-            args.push(self.now.clone());
-        }
-        args.extend(self.extras);
-        args.push(self.sid);
-        args.push(self.now);
-        args
-    }
-}
-
-fn text(s: &str) -> Value {
-    Value::Text(Some(s.to_owned()))
-}
-
-fn check_sid(sid: &str) -> Result<()> {
+pub(crate) fn check_sid(sid: &str) -> Result<()> {
     if sid.is_empty() {
         return Err(Error::InvalidSessionId {
             reason: "it is empty",
@@ -751,21 +675,24 @@ fn check_sid(sid: &str) -> Result<()> {
 }
 
 /// Reads the `data` text and `expires` micros columns of a row.
-fn decode_columns(data: Option<Value>, expires: Option<Value>) -> Result<(String, DateTime<Utc>)> {
+fn decode_columns(
+    data: Option<SqlValue>,
+    expires: Option<SqlValue>,
+) -> Result<(String, DateTime<Utc>)> {
     let null = |what| Error::CorruptRow { what, source: None };
     let data = data
-        .and_then(Value::into_text)
+        .and_then(SqlValue::into_text)
         .ok_or(null("data is NULL"))?;
     let micros = expires
-        .and_then(Value::into_int)
+        .and_then(SqlValue::into_int)
         .ok_or(null("expires is NULL"))?;
     Ok((data, from_micros(micros)?))
 }
 
 /// Decodes the `data` and `expires` columns of a row, the data as a `Value`.
 fn decode_record(
-    data: Option<Value>,
-    expires: Option<Value>,
+    data: Option<SqlValue>,
+    expires: Option<SqlValue>,
 ) -> Result<(serde_json::Value, DateTime<Utc>)> {
     let (text, expires) = decode_columns(data, expires)?;
     let data = serde_json::from_str(&text).map_err(Error::corrupt("data is not valid JSON"))?;
@@ -773,7 +700,7 @@ fn decode_record(
 }
 
 /// `t + d`, saturating instead of panicking on an absurd `expiration`.
-fn later(t: DateTime<Utc>, d: chrono::TimeDelta) -> DateTime<Utc> {
+pub(crate) fn add_or_max(t: DateTime<Utc>, d: chrono::TimeDelta) -> DateTime<Utc> {
     t.checked_add_signed(d).unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
@@ -798,13 +725,13 @@ impl<DB: Dialect> WeakStore<DB> {
     }
 }
 
-/// Crate-internal access for the expiry reaper (`src/reaper.rs`).
+/// Crate-internal access for the builder, cleanup and the expiry reaper.
 impl<DB: Dialect> SqlStore<DB> {
     pub(crate) fn downgrade(&self) -> WeakStore<DB> {
         WeakStore(Arc::downgrade(&self.inner))
     }
 
-    pub(crate) fn reaper_slot(&self) -> &crate::reaper::Slot {
+    pub(crate) fn reaper_slot(&self) -> &ReaperSlot {
         &self.inner.reaper
     }
 
@@ -812,8 +739,8 @@ impl<DB: Dialect> SqlStore<DB> {
         &self.inner.options
     }
 
-    pub(crate) fn table_def(&self) -> &TableDef {
-        &self.inner.def
+    pub(crate) fn table(&self) -> &Table {
+        &self.inner.table
     }
 
     pub(crate) fn statements(&self) -> &Statements {

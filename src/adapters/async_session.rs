@@ -58,8 +58,9 @@ use serde_json::{Map, Value};
 
 use crate::dialect::Dialect;
 use crate::error::Error;
-use crate::payload::Payload;
-use crate::store::{Change, SqlStore};
+use crate::store::front::Change;
+use crate::store::payload::Payload;
+use crate::store::SqlStore;
 
 #[async_trait]
 impl<DB: Dialect> SessionStore for SqlStore<DB> {

@@ -38,8 +38,9 @@ use tower_sessions_core::session_store::{self, ExpiredDeletion, SessionStore};
 
 use crate::dialect::Dialect;
 use crate::error::{Chain, Error};
-use crate::payload::Payload;
-use crate::store::{Change, SqlStore};
+use crate::store::front::Change;
+use crate::store::payload::Payload;
+use crate::store::SqlStore;
 
 #[async_trait]
 impl<DB: Dialect> SessionStore for SqlStore<DB> {

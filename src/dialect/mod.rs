@@ -5,11 +5,11 @@
 //! them (quoting, column types, placeholders, upsert and batched-delete idioms, how
 //! `migrate` serializes concurrent callers). The store's logic is written once against it.
 //!
-//! All sqlx generic bounds live in one place, [`exec`], and each dialect forwards to it
+//! All sqlx generic bounds live in one place, [`run`], and each dialect forwards to it
 //! with its concrete types, so no bound leaks into the store or into user code.
 
-pub(crate) mod exec;
-pub(crate) mod sql;
+mod common;
+pub(crate) mod run;
 
 #[cfg(feature = "mysql")]
 mod mysql;
@@ -43,8 +43,8 @@ pub(crate) mod private {
     use chrono::{DateTime, Utc};
     use sqlx::Pool;
 
-    use super::exec::{Exec, Kind, Row, Value};
-    use super::sql::{ColumnType, ParamKind, TableDef};
+    use super::run::{DecodedRow, SqlKind, SqlValue, Via};
+    use crate::schema::{ColumnType, Table};
 
     /// The sealed supertrait of [`Dialect`](super::Dialect); crate-internal.
     pub trait Backend: sqlx::Database + Sized {
@@ -55,13 +55,25 @@ pub(crate) mod private {
         /// Whether quoted column names are compared case-sensitively by the database.
         const CASE_SENSITIVE_NAMES: bool;
 
+        /// The variant of [`SqlValue`] a timestamp is bound as.
+        const TIME_PARAM_KIND: SqlKind;
+
         /// Quotes one identifier (already validated to `[A-Za-z_][A-Za-z0-9_]*`).
         fn quote(ident: &str) -> String;
 
-        /// The placeholder text for the `n`th (1-based) bound value.
-        fn param(n: usize, kind: ParamKind) -> String;
+        /// `"schema"."table"` or `"table"`, quoted.
+        fn qualified(table: &Table) -> String {
+            let name = Self::quote(table.name.as_str());
+            match &table.schema {
+                Some(schema) => format!("{}.{name}", Self::quote(schema.as_str())),
+                None => name,
+            }
+        }
 
-        /// The SQL column type for a column family.
+        /// The placeholder text for the `n`th (1-based) value, bound to a column of `ty`.
+        fn placeholder(n: usize, ty: ColumnType) -> String;
+
+        /// The SQL type of a column.
         fn column_type(ty: ColumnType) -> &'static str;
 
         /// An expression reading a timestamp column as microseconds since the Unix epoch (BIGINT).
@@ -75,14 +87,14 @@ pub(crate) mod private {
         /// An expression reading a JSON column as text.
         fn json_expr(quoted_col: &str) -> String;
 
-        /// How a UTC instant is bound for this dialect's timestamp columns.
-        fn encode_time(t: DateTime<Utc>) -> Value;
+        /// A UTC instant as this dialect binds it, as given: use [`time_param`](Self::time_param).
+        fn unclamped_time_param(t: DateTime<Utc>) -> SqlValue;
 
         /// A UTC instant as bound to a timestamp column, clamped to the range every
         /// dialect can store (years 1000 to 9999), so that an absurd expiry is stored as
         /// "never" or "long expired" instead of failing on one dialect and not another.
-        fn time_value(t: DateTime<Utc>) -> Value {
-            Self::encode_time(t.clamp(super::MIN_STORED_TIME, super::MAX_STORED_TIME))
+        fn time_param(t: DateTime<Utc>) -> SqlValue {
+            Self::unclamped_time_param(t.clamp(super::MIN_STORED_TIME, super::MAX_STORED_TIME))
         }
 
         /// The clause that turns an `INSERT` into an upsert on the key column.
@@ -90,10 +102,10 @@ pub(crate) mod private {
 
         /// A statement deleting at most `limit` expired rows, through the index on expiry.
         /// Binds, in order: now (time), limit (int).
-        fn delete_expired_batch(def: &TableDef) -> String;
+        fn delete_expired_batch(table: &Table) -> String;
 
         /// The statements that create the table and its indexes if they are missing.
-        fn create_table(def: &TableDef) -> Vec<String>;
+        fn create_table(table: &Table) -> Vec<String>;
 
         /// Runs `ddl` so that concurrent callers (other tasks or processes) don't collide.
         fn migrate(
@@ -119,18 +131,18 @@ pub(crate) mod private {
 
         /// Runs one statement; returns the number of rows affected.
         fn execute(
-            ex: Exec<'_, Self>,
+            via: Via<'_, Self>,
             sql: Arc<str>,
-            args: Vec<Value>,
+            args: Vec<SqlValue>,
         ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
 
         /// Runs one query and decodes each row's columns as `kinds`.
         fn fetch(
-            ex: Exec<'_, Self>,
+            via: Via<'_, Self>,
             sql: Arc<str>,
-            args: Vec<Value>,
-            kinds: &'static [Kind],
-        ) -> impl Future<Output = Result<Vec<Row>, sqlx::Error>> + Send;
+            args: Vec<SqlValue>,
+            kinds: &'static [SqlKind],
+        ) -> impl Future<Output = Result<Vec<DecodedRow>, sqlx::Error>> + Send;
 
         /// Whether an error is a unique-key violation (an id collision on insert).
         fn is_unique_violation(e: &sqlx::Error) -> bool {
@@ -140,27 +152,27 @@ pub(crate) mod private {
     }
 }
 
-/// Forwards `execute` and `fetch` to the generic helpers in [`exec`] with a concrete database.
-macro_rules! forward_exec {
+/// Forwards `execute` and `fetch` to the generic helpers in [`run`] with a concrete database.
+macro_rules! forward_run {
     () => {
         fn execute(
-            ex: $crate::dialect::exec::Exec<'_, Self>,
+            via: $crate::dialect::run::Via<'_, Self>,
             sql: std::sync::Arc<str>,
-            args: Vec<$crate::dialect::exec::Value>,
+            args: Vec<$crate::dialect::run::SqlValue>,
         ) -> impl std::future::Future<Output = Result<u64, sqlx::Error>> + Send {
-            $crate::dialect::exec::execute::<Self>(ex, sql, args)
+            $crate::dialect::run::execute::<Self>(via, sql, args)
         }
 
         fn fetch(
-            ex: $crate::dialect::exec::Exec<'_, Self>,
+            via: $crate::dialect::run::Via<'_, Self>,
             sql: std::sync::Arc<str>,
-            args: Vec<$crate::dialect::exec::Value>,
-            kinds: &'static [$crate::dialect::exec::Kind],
+            args: Vec<$crate::dialect::run::SqlValue>,
+            kinds: &'static [$crate::dialect::run::SqlKind],
         ) -> impl std::future::Future<
-            Output = Result<Vec<$crate::dialect::exec::Row>, sqlx::Error>,
+            Output = Result<Vec<$crate::dialect::run::DecodedRow>, sqlx::Error>,
         > + Send {
-            $crate::dialect::exec::fetch::<Self>(ex, sql, args, kinds)
+            $crate::dialect::run::fetch::<Self>(via, sql, args, kinds)
         }
     };
 }
-pub(crate) use forward_exec;
+pub(crate) use forward_run;

@@ -5,9 +5,10 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use sqlx::{MySql, MySqlConnection, Pool};
 
-use super::exec::{self, Exec, Kind, Value};
 use super::private::Backend;
-use super::sql::{ColumnType, ParamKind, TableDef};
+use super::run::{self, SqlKind, SqlValue, Via};
+use crate::fields::ColumnKind;
+use crate::schema::{ColumnType, Table};
 
 impl super::Dialect for MySql {}
 
@@ -19,12 +20,13 @@ impl Backend for MySql {
         "SELECT CAST(column_name AS CHAR) FROM information_schema.columns \
          WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ?";
     const CASE_SENSITIVE_NAMES: bool = false;
+    const TIME_PARAM_KIND: SqlKind = SqlKind::Text;
 
     fn quote(ident: &str) -> String {
         format!("`{}`", ident.replace('`', "``"))
     }
 
-    fn param(_n: usize, _kind: ParamKind) -> String {
+    fn placeholder(_n: usize, _ty: ColumnType) -> String {
         "?".to_owned()
     }
 
@@ -34,14 +36,16 @@ impl Backend for MySql {
             // unlike the PAD SPACE `_bin` collations, `abc` is not `abc `.
             ColumnType::SessionId => "VARBINARY(255)",
             // LONGTEXT holds up to 4 GiB (TEXT stops at 64 KiB).
-            ColumnType::Json => "LONGTEXT CHARACTER SET utf8mb4",
+            ColumnType::Of(ColumnKind::Json) => "LONGTEXT CHARACTER SET utf8mb4",
             // DATETIME has no time zone: the store always writes and compares UTC, so the
             // session `time_zone` never shifts it (TIMESTAMP would be converted).
-            ColumnType::Timestamp => "DATETIME(6)",
+            ColumnType::Of(ColumnKind::Timestamp) => "DATETIME(6)",
             // Case-sensitive like text on the other dialects (the default collation is not).
-            ColumnType::Text => "VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
-            ColumnType::Integer => "BIGINT",
-            ColumnType::Boolean => "BOOLEAN",
+            ColumnType::Of(ColumnKind::Text) => {
+                "VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+            }
+            ColumnType::Of(ColumnKind::Integer) => "BIGINT",
+            ColumnType::Of(ColumnKind::Boolean) => "BOOLEAN",
         }
     }
 
@@ -58,8 +62,8 @@ impl Backend for MySql {
         quoted_col.to_owned()
     }
 
-    fn encode_time(t: DateTime<Utc>) -> Value {
-        Value::Text(Some(t.format("%Y-%m-%d %H:%M:%S%.6f").to_string()))
+    fn unclamped_time_param(t: DateTime<Utc>) -> SqlValue {
+        SqlValue::Text(Some(t.format("%Y-%m-%d %H:%M:%S%.6f").to_string()))
     }
 
     fn upsert_clause(_quoted_key: &str, quoted_cols: &[String]) -> String {
@@ -72,15 +76,15 @@ impl Backend for MySql {
         format!("ON DUPLICATE KEY UPDATE {}", sets.join(", "))
     }
 
-    fn delete_expired_batch(def: &TableDef) -> String {
-        let t = def.qualified::<Self>();
-        let expires = Self::quote(def.expires.as_str());
+    fn delete_expired_batch(table: &Table) -> String {
+        let t = Self::qualified(table);
+        let expires = Self::quote(table.expires.as_str());
         format!("DELETE FROM {t} WHERE {expires} <= ? ORDER BY {expires} LIMIT ?")
     }
 
-    fn create_table(def: &TableDef) -> Vec<String> {
+    fn create_table(table: &Table) -> Vec<String> {
         // Indexes are declared inside CREATE TABLE: MySQL has no CREATE INDEX IF NOT EXISTS.
-        let indexes: String = def
+        let indexes: String = table
             .indexes()
             .iter()
             .map(|(index, column)| {
@@ -91,7 +95,7 @@ impl Backend for MySql {
                 )
             })
             .collect();
-        let mut sql = super::sql::create_table_sql::<Self>(def, &indexes);
+        let mut sql = super::common::create_table_sql::<Self>(table, &indexes);
         sql.push_str(" ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
         vec![sql]
     }
@@ -108,17 +112,17 @@ impl Backend for MySql {
         let mut conn = pool.acquire().await?;
         conn.close_on_drop();
         let name = format!("sqlx_session_store:{lock_key:x}");
-        let got = exec::fetch::<Self>(
-            Exec::Conn(&mut *conn),
+        let got = run::fetch::<Self>(
+            Via::Conn(&mut *conn),
             Arc::from("SELECT CAST(GET_LOCK(?, ?) AS SIGNED)"),
             vec![
-                Value::Text(Some(name.clone())),
-                Value::Int(Some(MIGRATE_LOCK_SECONDS)),
+                SqlValue::Text(Some(name.clone())),
+                SqlValue::Int(Some(MIGRATE_LOCK_SECONDS)),
             ],
-            &[Kind::Int],
+            &[SqlKind::Int],
         )
         .await?;
-        if got.first().and_then(|r| r.first()) != Some(&Value::Int(Some(1))) {
+        if got.first().and_then(|r| r.first()) != Some(&SqlValue::Int(Some(1))) {
             return Err(sqlx::Error::Protocol(
                 "timed out waiting for another migration of this table (GET_LOCK)".into(),
             ));
@@ -126,16 +130,16 @@ impl Backend for MySql {
         let mut result = Ok(());
         for stmt in ddl {
             if let Err(e) =
-                exec::execute::<Self>(Exec::Conn(&mut *conn), stmt.clone(), Vec::new()).await
+                run::execute::<Self>(Via::Conn(&mut *conn), stmt.clone(), Vec::new()).await
             {
                 result = Err(e);
                 break;
             }
         }
-        exec::execute::<Self>(
-            Exec::Conn(&mut *conn),
+        run::execute::<Self>(
+            Via::Conn(&mut *conn),
             Arc::from("DO RELEASE_LOCK(?)"),
-            vec![Value::Text(Some(name))],
+            vec![SqlValue::Text(Some(name))],
         )
         .await?;
         result
@@ -146,30 +150,30 @@ impl Backend for MySql {
         lock_key: i64,
     ) -> Result<bool, sqlx::Error> {
         // A named lock belongs to the session; a timeout of 0 never waits.
-        let rows = exec::fetch::<Self>(
-            Exec::Conn(conn),
+        let rows = run::fetch::<Self>(
+            Via::Conn(conn),
             Arc::from("SELECT CAST(GET_LOCK(?, 0) AS SIGNED)"),
-            vec![Value::Text(Some(reaper_lock_name(lock_key)))],
-            &[Kind::Int],
+            vec![SqlValue::Text(Some(reaper_lock_name(lock_key)))],
+            &[SqlKind::Int],
         )
         .await?;
-        Ok(rows.first().and_then(|r| r.first()) == Some(&Value::Int(Some(1))))
+        Ok(rows.first().and_then(|r| r.first()) == Some(&SqlValue::Int(Some(1))))
     }
 
     async fn release_reaper_lock(
         conn: &mut MySqlConnection,
         lock_key: i64,
     ) -> Result<(), sqlx::Error> {
-        exec::execute::<Self>(
-            Exec::Conn(conn),
+        run::execute::<Self>(
+            Via::Conn(conn),
             Arc::from("DO RELEASE_LOCK(?)"),
-            vec![Value::Text(Some(reaper_lock_name(lock_key)))],
+            vec![SqlValue::Text(Some(reaper_lock_name(lock_key)))],
         )
         .await
         .map(drop)
     }
 
-    super::forward_exec!();
+    super::forward_run!();
 }
 
 /// The `GET_LOCK` name of the expiry reaper of one table (at most 64 characters).

@@ -5,9 +5,10 @@ use std::sync::Arc;
 use chrono::{DateTime, SecondsFormat, Utc};
 use sqlx::{PgConnection, Pool, Postgres};
 
-use super::exec::{self, Exec, Kind, Value};
 use super::private::Backend;
-use super::sql::{ColumnType, ParamKind, TableDef};
+use super::run::{self, SqlKind, SqlValue, Via};
+use crate::fields::ColumnKind;
+use crate::schema::{ColumnType, Table};
 
 impl super::Dialect for Postgres {}
 
@@ -19,26 +20,27 @@ impl Backend for Postgres {
          ELSE quote_ident($1::text) || '.' || quote_ident($2::text) END)::oid \
          AND attnum > 0 AND NOT attisdropped";
     const CASE_SENSITIVE_NAMES: bool = true;
+    const TIME_PARAM_KIND: SqlKind = SqlKind::Text;
 
     fn quote(ident: &str) -> String {
         format!("\"{}\"", ident.replace('"', "\"\""))
     }
 
-    fn param(n: usize, kind: ParamKind) -> String {
-        match kind {
-            ParamKind::Plain => format!("${n}"),
-            ParamKind::Json => format!("${n}::json"),
-            ParamKind::Time => format!("${n}::timestamptz"),
+    fn placeholder(n: usize, ty: ColumnType) -> String {
+        match ty {
+            ColumnType::Of(ColumnKind::Json) => format!("${n}::json"),
+            ColumnType::Of(ColumnKind::Timestamp) => format!("${n}::timestamptz"),
+            _ => format!("${n}"),
         }
     }
 
     fn column_type(ty: ColumnType) -> &'static str {
         match ty {
-            ColumnType::SessionId | ColumnType::Text => "TEXT",
-            ColumnType::Json => "JSON",
-            ColumnType::Timestamp => "TIMESTAMPTZ",
-            ColumnType::Integer => "BIGINT",
-            ColumnType::Boolean => "BOOLEAN",
+            ColumnType::SessionId | ColumnType::Of(ColumnKind::Text) => "TEXT",
+            ColumnType::Of(ColumnKind::Json) => "JSON",
+            ColumnType::Of(ColumnKind::Timestamp) => "TIMESTAMPTZ",
+            ColumnType::Of(ColumnKind::Integer) => "BIGINT",
+            ColumnType::Of(ColumnKind::Boolean) => "BOOLEAN",
         }
     }
 
@@ -51,37 +53,37 @@ impl Backend for Postgres {
         format!("{quoted_col}::text")
     }
 
-    fn encode_time(t: DateTime<Utc>) -> Value {
+    fn unclamped_time_param(t: DateTime<Utc>) -> SqlValue {
         // RFC 3339 with an explicit `Z`: parsed the same whatever the session's TimeZone.
-        Value::Text(Some(t.to_rfc3339_opts(SecondsFormat::Micros, true)))
+        SqlValue::Text(Some(t.to_rfc3339_opts(SecondsFormat::Micros, true)))
     }
 
     fn upsert_clause(quoted_key: &str, quoted_cols: &[String]) -> String {
-        super::sql::on_conflict_clause(quoted_key, quoted_cols)
+        super::common::on_conflict_clause(quoted_key, quoted_cols)
     }
 
-    fn delete_expired_batch(def: &TableDef) -> String {
+    fn delete_expired_batch(table: &Table) -> String {
         // No DELETE ... LIMIT in PostgreSQL: pick a bounded set of keys through the expiry
         // index; SKIP LOCKED lets concurrent reapers take disjoint batches instead of waiting.
         // `= ANY(ARRAY(subquery))` makes the keys an InitPlan probed through the primary
         // key; `IN (subquery)` is planned as a hash semi-join over a sequential scan of the
         // whole table, once per batch.
-        let t = def.qualified::<Self>();
-        let sid = Self::quote(def.sid.as_str());
-        let expires = Self::quote(def.expires.as_str());
+        let t = Self::qualified(table);
+        let sid = Self::quote(table.sid.as_str());
+        let expires = Self::quote(table.expires.as_str());
         format!(
             "DELETE FROM {t} WHERE {sid} = ANY(ARRAY(SELECT {sid} FROM {t} \
              WHERE {expires} <= $1::timestamptz ORDER BY {expires} LIMIT $2 FOR UPDATE SKIP LOCKED))"
         )
     }
 
-    fn create_table(def: &TableDef) -> Vec<String> {
-        let mut stmts = vec![super::sql::create_table_sql::<Self>(def, "")];
-        for (index, column) in def.indexes() {
+    fn create_table(table: &Table) -> Vec<String> {
+        let mut stmts = vec![super::common::create_table_sql::<Self>(table, "")];
+        for (index, column) in table.indexes() {
             stmts.push(format!(
                 "CREATE INDEX IF NOT EXISTS {} ON {} ({})",
                 Self::quote(&index),
-                def.qualified::<Self>(),
+                Self::qualified(table),
                 Self::quote(column.as_str())
             ));
         }
@@ -96,43 +98,43 @@ impl Backend for Postgres {
         // Concurrent `CREATE TABLE IF NOT EXISTS` can fail in PostgreSQL (a unique
         // violation in the catalog), so callers queue on a transaction-scoped advisory lock.
         let mut tx = pool.begin().await?;
-        exec::execute::<Self>(
-            Exec::Conn(&mut *tx),
+        run::execute::<Self>(
+            Via::Conn(&mut *tx),
             Arc::from("SELECT pg_advisory_xact_lock($1)"),
-            vec![Value::Int(Some(lock_key))],
+            vec![SqlValue::Int(Some(lock_key))],
         )
         .await?;
         for stmt in ddl {
-            exec::execute::<Self>(Exec::Conn(&mut *tx), stmt.clone(), Vec::new()).await?;
+            run::execute::<Self>(Via::Conn(&mut *tx), stmt.clone(), Vec::new()).await?;
         }
         tx.commit().await
     }
 
     async fn try_reaper_lock(conn: &mut PgConnection, lock_key: i64) -> Result<bool, sqlx::Error> {
         // Session-level, so that each batch still commits on its own.
-        let rows = exec::fetch::<Self>(
-            Exec::Conn(conn),
+        let rows = run::fetch::<Self>(
+            Via::Conn(conn),
             Arc::from("SELECT pg_try_advisory_lock($1)"),
-            vec![Value::Int(Some(lock_key))],
-            &[Kind::Bool],
+            vec![SqlValue::Int(Some(lock_key))],
+            &[SqlKind::Bool],
         )
         .await?;
-        Ok(rows.first().and_then(|r| r.first()) == Some(&Value::Bool(Some(true))))
+        Ok(rows.first().and_then(|r| r.first()) == Some(&SqlValue::Bool(Some(true))))
     }
 
     async fn release_reaper_lock(
         conn: &mut PgConnection,
         lock_key: i64,
     ) -> Result<(), sqlx::Error> {
-        exec::fetch::<Self>(
-            Exec::Conn(conn),
+        run::fetch::<Self>(
+            Via::Conn(conn),
             Arc::from("SELECT pg_advisory_unlock($1)"),
-            vec![Value::Int(Some(lock_key))],
-            &[Kind::Bool],
+            vec![SqlValue::Int(Some(lock_key))],
+            &[SqlKind::Bool],
         )
         .await
         .map(drop)
     }
 
-    super::forward_exec!();
+    super::forward_run!();
 }

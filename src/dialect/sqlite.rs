@@ -5,28 +5,34 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use sqlx::{Pool, Sqlite, SqliteConnection};
 
-use super::exec::{self, Exec, Value};
 use super::private::Backend;
-use super::sql::{ColumnType, ParamKind, TableDef};
+use super::run::{self, SqlKind, SqlValue, Via};
+use crate::fields::ColumnKind;
+use crate::schema::{ColumnType, Table};
 
 impl super::Dialect for Sqlite {}
 
 impl Backend for Sqlite {
     const COLUMNS_QUERY: &'static str = "SELECT name FROM pragma_table_info(?2, ?1)";
     const CASE_SENSITIVE_NAMES: bool = false;
+    const TIME_PARAM_KIND: SqlKind = SqlKind::Int;
 
     fn quote(ident: &str) -> String {
         format!("\"{}\"", ident.replace('"', "\"\""))
     }
 
-    fn param(_n: usize, _kind: ParamKind) -> String {
+    fn placeholder(_n: usize, _ty: ColumnType) -> String {
         "?".to_owned()
     }
 
     fn column_type(ty: ColumnType) -> &'static str {
         match ty {
-            ColumnType::SessionId | ColumnType::Text | ColumnType::Json => "TEXT",
-            ColumnType::Timestamp | ColumnType::Integer | ColumnType::Boolean => "INTEGER",
+            ColumnType::SessionId
+            | ColumnType::Of(ColumnKind::Text)
+            | ColumnType::Of(ColumnKind::Json) => "TEXT",
+            ColumnType::Of(ColumnKind::Timestamp)
+            | ColumnType::Of(ColumnKind::Integer)
+            | ColumnType::Of(ColumnKind::Boolean) => "INTEGER",
         }
     }
 
@@ -38,37 +44,37 @@ impl Backend for Sqlite {
         quoted_col.to_owned()
     }
 
-    fn encode_time(t: DateTime<Utc>) -> Value {
-        Value::Int(Some(t.timestamp_micros()))
+    fn unclamped_time_param(t: DateTime<Utc>) -> SqlValue {
+        SqlValue::Int(Some(t.timestamp_micros()))
     }
 
     fn upsert_clause(quoted_key: &str, quoted_cols: &[String]) -> String {
-        super::sql::on_conflict_clause(quoted_key, quoted_cols)
+        super::common::on_conflict_clause(quoted_key, quoted_cols)
     }
 
-    fn delete_expired_batch(def: &TableDef) -> String {
+    fn delete_expired_batch(table: &Table) -> String {
         // SQLite has no DELETE ... LIMIT (unless built with an option); the subquery
         // walks the expiry index and stops at the limit.
-        let t = def.qualified::<Self>();
-        let sid = Self::quote(def.sid.as_str());
-        let expires = Self::quote(def.expires.as_str());
+        let t = Self::qualified(table);
+        let sid = Self::quote(table.sid.as_str());
+        let expires = Self::quote(table.expires.as_str());
         format!(
             "DELETE FROM {t} WHERE {sid} IN \
              (SELECT {sid} FROM {t} WHERE {expires} <= ? ORDER BY {expires} LIMIT ?)"
         )
     }
 
-    fn create_table(def: &TableDef) -> Vec<String> {
-        let mut stmts = vec![super::sql::create_table_sql::<Self>(def, "")];
-        for (index, column) in def.indexes() {
+    fn create_table(table: &Table) -> Vec<String> {
+        let mut stmts = vec![super::common::create_table_sql::<Self>(table, "")];
+        for (index, column) in table.indexes() {
             // SQLite puts the schema on the index name, not on the table.
-            let index = match &def.schema {
+            let index = match &table.schema {
                 Some(s) => format!("{}.{}", Self::quote(s.as_str()), Self::quote(&index)),
                 None => Self::quote(&index),
             };
             stmts.push(format!(
                 "CREATE INDEX IF NOT EXISTS {index} ON {} ({})",
-                def.quoted::<Self>(),
+                Self::quote(table.name.as_str()),
                 Self::quote(column.as_str())
             ));
         }
@@ -84,7 +90,7 @@ impl Backend for Sqlite {
         // under that lock; one transaction makes the table and its index appear together.
         let mut tx = pool.begin().await?;
         for stmt in ddl {
-            exec::execute::<Self>(Exec::Conn(&mut *tx), stmt.clone(), Vec::new()).await?;
+            run::execute::<Self>(Via::Conn(&mut *tx), stmt.clone(), Vec::new()).await?;
         }
         tx.commit().await
     }
@@ -105,5 +111,5 @@ impl Backend for Sqlite {
         Ok(())
     }
 
-    super::forward_exec!();
+    super::forward_run!();
 }

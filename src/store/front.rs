@@ -4,11 +4,12 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::{check_sid, text, SqlStore};
+use super::known::{Key, Seen};
+use super::payload::{digest, Payload};
+use super::row::text_param;
+use super::{check_sid, SqlStore};
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
-use crate::known::{Key, Seen};
-use crate::payload::{digest, Payload};
 
 /// How many fresh ids a new session tries before giving up (two random ids of 128 bits or
 /// more already collide vanishingly rarely; eight in a row means something is wrong).
@@ -130,7 +131,7 @@ impl<DB: Dialect> SqlStore<DB> {
         for attempt in 1..=CREATE_ATTEMPTS {
             check_sid(&sid)?;
             let mut values = row.clone();
-            values.sid = text(&sid);
+            values.sid = text_param(&sid);
             if self.insert_row(values).await? {
                 let seen = Seen {
                     data: data_digest,

@@ -14,7 +14,7 @@ use std::sync::{Mutex, PoisonError};
 
 use chrono::{DateTime, Utc};
 
-use crate::payload::{digest, Digest};
+use super::payload::{digest, Digest};
 
 /// What was last seen of one row.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

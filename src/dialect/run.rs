@@ -1,4 +1,5 @@
-//! Running statements: the one place where sqlx's generic bounds are written.
+//! Running statements: binding values, decoding rows, and the one place where sqlx's
+//! generic bounds are written.
 
 use std::sync::Arc;
 
@@ -8,16 +9,16 @@ use sqlx::{
 };
 
 /// Where a statement runs: the pool, or a connection the caller holds (a transaction).
-pub enum Exec<'a, DB: Database> {
+pub enum Via<'a, DB: Database> {
     /// Any connection from the pool.
     Pool(&'a Pool<DB>),
     /// This connection.
     Conn(&'a mut DB::Connection),
 }
 
-/// A value bound to a statement, or read from a row.
+/// A value bound to a statement, or read from a row (not to be confused with a JSON value).
 #[derive(Clone, Debug, PartialEq)]
-pub enum Value {
+pub enum SqlValue {
     /// Text (also JSON, and timestamps on dialects that bind them as text).
     Text(Option<String>),
     /// A 64-bit integer (also timestamps on SQLite, as microseconds).
@@ -26,9 +27,9 @@ pub enum Value {
     Bool(Option<bool>),
 }
 
-/// How to decode one column of a result row.
+/// How to decode one column of a result row (and which variant of [`SqlValue`] it gives).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
+pub enum SqlKind {
     /// As `Option<String>`.
     Text,
     /// As `Option<i64>`.
@@ -38,7 +39,7 @@ pub enum Kind {
 }
 
 /// One decoded result row.
-pub type Row = Vec<Value>;
+pub type DecodedRow = Vec<SqlValue>;
 
 /// `rows_affected()` is inherent on each driver's result type; this makes it generic.
 pub trait RowsAffected {
@@ -64,7 +65,7 @@ rows_affected!(
 /// Binds `args` in order to `sql`.
 fn build<DB>(
     sql: Arc<str>,
-    args: Vec<Value>,
+    args: Vec<SqlValue>,
 ) -> sqlx::query::Query<'static, DB, <DB as Database>::Arguments>
 where
     DB: Database,
@@ -73,23 +74,23 @@ where
     Option<i64>: for<'e> Encode<'e, DB> + Type<DB>,
     Option<bool>: for<'e> Encode<'e, DB> + Type<DB>,
 {
-    // Every statement is built by `dialect::sql` from validated, quoted identifiers;
+    // Every statement is built by `crate::sql` and the dialects from validated, quoted identifiers;
     // values are never spliced into SQL text.
     let mut query = sqlx::query::<DB>(AssertSqlSafe(sql));
     for arg in args {
         query = match arg {
-            Value::Text(v) => query.bind(v),
-            Value::Int(v) => query.bind(v),
-            Value::Bool(v) => query.bind(v),
+            SqlValue::Text(v) => query.bind(v),
+            SqlValue::Int(v) => query.bind(v),
+            SqlValue::Bool(v) => query.bind(v),
         };
     }
     query
 }
 
 pub(crate) async fn execute<DB>(
-    ex: Exec<'_, DB>,
+    via: Via<'_, DB>,
     sql: Arc<str>,
-    args: Vec<Value>,
+    args: Vec<SqlValue>,
 ) -> Result<u64, sqlx::Error>
 where
     DB: Database,
@@ -101,19 +102,19 @@ where
     Option<bool>: for<'e> Encode<'e, DB> + Type<DB>,
 {
     let query = build::<DB>(sql, args);
-    let done = match ex {
-        Exec::Pool(pool) => query.execute(pool).await?,
-        Exec::Conn(conn) => query.execute(conn).await?,
+    let done = match via {
+        Via::Pool(pool) => query.execute(pool).await?,
+        Via::Conn(conn) => query.execute(conn).await?,
     };
     Ok(done.rows())
 }
 
 pub(crate) async fn fetch<DB>(
-    ex: Exec<'_, DB>,
+    via: Via<'_, DB>,
     sql: Arc<str>,
-    args: Vec<Value>,
-    kinds: &'static [Kind],
-) -> Result<Vec<Row>, sqlx::Error>
+    args: Vec<SqlValue>,
+    kinds: &'static [SqlKind],
+) -> Result<Vec<DecodedRow>, sqlx::Error>
 where
     DB: Database,
     DB::Arguments: IntoArguments<DB>,
@@ -124,9 +125,9 @@ where
     Option<bool>: for<'e> Encode<'e, DB> + for<'r> Decode<'r, DB> + Type<DB>,
 {
     let query = build::<DB>(sql, args);
-    let rows = match ex {
-        Exec::Pool(pool) => query.fetch_all(pool).await?,
-        Exec::Conn(conn) => query.fetch_all(conn).await?,
+    let rows = match via {
+        Via::Pool(pool) => query.fetch_all(pool).await?,
+        Via::Conn(conn) => query.fetch_all(conn).await?,
     };
     rows.iter()
         .map(|row| {
@@ -135,9 +136,9 @@ where
                 .enumerate()
                 .map(|(i, kind)| {
                     Ok(match kind {
-                        Kind::Text => Value::Text(row.try_get(i)?),
-                        Kind::Int => Value::Int(row.try_get(i)?),
-                        Kind::Bool => Value::Bool(row.try_get(i)?),
+                        SqlKind::Text => SqlValue::Text(row.try_get(i)?),
+                        SqlKind::Int => SqlValue::Int(row.try_get(i)?),
+                        SqlKind::Bool => SqlValue::Bool(row.try_get(i)?),
                     })
                 })
                 .collect()
@@ -146,17 +147,26 @@ where
 }
 
 /// Rows from `fetch`, read back as the types the caller asked for.
-impl Value {
+impl SqlValue {
     pub(crate) fn into_text(self) -> Option<String> {
         match self {
-            Value::Text(v) => v,
+            SqlValue::Text(v) => v,
             _ => None,
+        }
+    }
+
+    /// A NULL of `kind`.
+    pub(crate) fn null(kind: SqlKind) -> Self {
+        match kind {
+            SqlKind::Text => SqlValue::Text(None),
+            SqlKind::Int => SqlValue::Int(None),
+            SqlKind::Bool => SqlValue::Bool(None),
         }
     }
 
     pub(crate) fn into_int(self) -> Option<i64> {
         match self {
-            Value::Int(v) => v,
+            SqlValue::Int(v) => v,
             _ => None,
         }
     }

@@ -1,0 +1,96 @@
+//! Deleting expired rows: in bounded batches through the index on the expiry, each batch a
+//! statement of its own. `clear_expired_sessions` and the expiry reaper both run this.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use chrono::Utc;
+
+use crate::dialect::run::{SqlValue, Via};
+use crate::dialect::Dialect;
+use crate::error::{Error, Result};
+use crate::store::SqlStore;
+
+/// What one sweep did so far (kept even when it stops on an error).
+#[derive(Debug, Default)]
+pub(crate) struct Progress<'a> {
+    pub rows: u64,
+    pub batches: u64,
+    /// A running total to add each batch to as soon as it is deleted (the reaper's).
+    total: Option<&'a AtomicU64>,
+}
+
+impl<'a> Progress<'a> {
+    /// A sweep that also adds each batch to `total` as soon as it is deleted.
+    pub(crate) fn adding_to(total: &'a AtomicU64) -> Self {
+        Self {
+            total: Some(total),
+            ..Self::default()
+        }
+    }
+
+    fn add_batch(&mut self, rows: u64) {
+        self.rows += rows;
+        self.batches += 1;
+        if let Some(total) = self.total {
+            total.fetch_add(rows, Ordering::Relaxed);
+        }
+    }
+}
+
+impl<DB: Dialect> SqlStore<DB> {
+    /// Deletes expired rows, at most `delete_batch_size` per statement, until none is
+    /// left; returns how many were removed.
+    ///
+    /// This is what the expiry reaper runs on each tick; call it yourself to clean up from
+    /// a cron job instead (see [`start_expiring_sessions`](Self::start_expiring_sessions)).
+    pub async fn clear_expired_sessions(&self) -> Result<u64> {
+        let started = Instant::now();
+        let mut progress = Progress::default();
+        self.sweep(None, None, &mut progress).await?;
+        self.trace("clear_expired_sessions", started, progress.rows);
+        Ok(progress.rows)
+    }
+
+    /// Deletes expired rows, at most `delete_batch_size` per statement, until a statement
+    /// deletes fewer than that (`Ok(true)`), or until `stop()` says so between two
+    /// statements (`Ok(false)`). Runs on `conn` when given, else on the pool.
+    pub(crate) async fn sweep(
+        &self,
+        mut conn: Option<&mut DB::Connection>,
+        stop: Option<&(dyn Fn() -> bool + Sync)>,
+        progress: &mut Progress<'_>,
+    ) -> Result<bool> {
+        let batch = self.options().delete_batch_size;
+        let sql = &self.statements().delete_expired;
+        loop {
+            let exec = match conn.as_deref_mut() {
+                Some(c) => Via::Conn(c),
+                None => Via::Pool(self.pool()),
+            };
+            let args = vec![
+                DB::time_param(Utc::now()),
+                SqlValue::Int(Some(i64::from(batch))),
+            ];
+            let n = DB::execute(exec, sql.clone(), args)
+                .await
+                .map_err(Error::db("clear_expired_sessions"))?;
+            progress.add_batch(n);
+            tracing::trace!(
+                dialect = <DB as sqlx::Database>::NAME,
+                table = self.table_name(),
+                rows = n,
+                limit = batch,
+                "expired sessions batch deleted"
+            );
+            if n < u64::from(batch) {
+                return Ok(true);
+            }
+            if stop.is_some_and(|stop| stop()) {
+                return Ok(false);
+            }
+            // Let other tasks on this runtime (requests) run between two statements.
+            tokio::task::yield_now().await;
+        }
+    }
+}

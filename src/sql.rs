@@ -1,0 +1,309 @@
+//! Every statement the store runs, built once per store from the validated table model,
+//! one small function each. Values are never part of the text: each is a placeholder.
+
+use std::sync::Arc;
+
+use crate::dialect::Dialect;
+use crate::fields::ColumnKind;
+use crate::ident::Ident;
+use crate::schema::{ColumnType, CustomColumn, Table};
+
+const TIME: ColumnType = ColumnType::Of(ColumnKind::Timestamp);
+const JSON: ColumnType = ColumnType::Of(ColumnKind::Json);
+const ID: ColumnType = ColumnType::SessionId;
+
+/// The statements of one store, shared by its clones.
+///
+/// The comment on each field gives the order in which values are bound; `[updated]` and
+/// `[created]` are present when the table has those columns, `custom` are the custom
+/// column values in declared order.
+#[derive(Debug)]
+pub(crate) struct Statements {
+    /// sid, now → (data text, expires micros)
+    pub get: Arc<str>,
+    /// sid, data, expires, [created], [updated], custom (insert or replace)
+    pub upsert: Arc<str>,
+    /// sid, data, expires, [created], [updated], custom (fails on an existing sid)
+    pub insert: Arc<str>,
+    /// data, expires, [updated], custom, sid, now (only an existing, live row)
+    pub update: Arc<str>,
+    /// data, [updated], custom, sid, now: `update` leaving the stored expiry as it is
+    /// (so the expiry index is not touched, and PostgreSQL can update the row in place)
+    pub update_data: Arc<str>,
+    /// expires, [updated], sid, now[, expires - touch_after, expires + touch_after]
+    pub touch: Arc<str>,
+    /// sid
+    pub destroy: Arc<str>,
+    /// now → count
+    pub count: Arc<str>,
+    /// (none)
+    pub clear: Arc<str>,
+    /// now → sid
+    pub ids: Arc<str>,
+    /// now, limit
+    pub delete_expired: Arc<str>,
+    /// schema name or NULL, table name → column names
+    pub list_columns: Arc<str>,
+    /// The DDL `migrate` runs.
+    pub migrate: Vec<Arc<str>>,
+    /// The queries on each custom column, in declared order.
+    pub custom_column_queries: Vec<CustomColumnQueries>,
+}
+
+/// The statements that select sessions by a custom column's value.
+#[derive(Debug)]
+pub(crate) struct CustomColumnQueries {
+    /// value, now → sid
+    pub ids: Arc<str>,
+    /// value → rows deleted
+    pub destroy: Arc<str>,
+    /// value, now → (sid, data, expires micros, updated_at micros or NULL)
+    pub list: Arc<str>,
+}
+
+impl Statements {
+    /// `touch_window`: whether `touch` skips a stored expiry inside the window.
+    pub fn new<DB: Dialect>(table: &Table, touch_window: bool) -> Self {
+        let sql = Sql::<DB>::new(table);
+        Self {
+            get: sql.get().into(),
+            upsert: sql.upsert().into(),
+            insert: sql.insert().into(),
+            update: sql.update(true).into(),
+            update_data: sql.update(false).into(),
+            touch: sql.touch(touch_window).into(),
+            destroy: sql.destroy().into(),
+            count: sql.count().into(),
+            clear: format!("DELETE FROM {}", sql.table).into(),
+            ids: sql.ids().into(),
+            delete_expired: DB::delete_expired_batch(table).into(),
+            list_columns: DB::COLUMNS_QUERY.into(),
+            migrate: DB::create_table(table)
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+            custom_column_queries: table
+                .custom_columns
+                .iter()
+                .map(|c| sql.custom_column_queries(c))
+                .collect(),
+        }
+    }
+}
+
+/// The table's quoted names, and the statements built from them.
+struct Sql<'t, DB> {
+    model: &'t Table,
+    /// The qualified, quoted table name.
+    table: String,
+    sid: String,
+    data: String,
+    expires: String,
+    updated_at: Option<String>,
+    _db: std::marker::PhantomData<DB>,
+}
+
+impl<'t, DB: Dialect> Sql<'t, DB> {
+    fn new(model: &'t Table) -> Self {
+        Self {
+            model,
+            table: DB::qualified(model),
+            sid: q::<DB>(&model.sid),
+            data: q::<DB>(&model.data),
+            expires: q::<DB>(&model.expires),
+            updated_at: model.updated_at.as_ref().map(q::<DB>),
+            _db: std::marker::PhantomData,
+        }
+    }
+
+    fn get(&self) -> String {
+        let mut p = Placeholders::<DB>::default();
+        format!(
+            "SELECT {}, {} FROM {} WHERE {} = {} AND {} > {}",
+            DB::json_expr(&self.data),
+            DB::time_expr(&self.expires),
+            self.table,
+            self.sid,
+            p.next(ID),
+            self.expires,
+            p.next(TIME),
+        )
+    }
+
+    /// Every column, in table order: the order `RowValues::insert_args` binds them.
+    fn insert(&self) -> String {
+        let cols = self.model.columns();
+        let mut p = Placeholders::<DB>::default();
+        let names: Vec<String> = cols.iter().map(|c| q::<DB>(c.name)).collect();
+        let values: Vec<String> = cols.iter().map(|c| p.next(c.ty)).collect();
+        format!(
+            "INSERT INTO {} ({}) VALUES ({})",
+            self.table,
+            names.join(", "),
+            values.join(", ")
+        )
+    }
+
+    fn upsert(&self) -> String {
+        let rewritten: Vec<String> = self
+            .data_columns(true)
+            .into_iter()
+            .map(|(c, _)| c)
+            .collect();
+        format!(
+            "{} {}",
+            self.insert(),
+            DB::upsert_clause(&self.sid, &rewritten)
+        )
+    }
+
+    /// The columns a write of the session data sets, with their types, in bind order:
+    /// data, [expires], [updated_at], custom columns.
+    fn data_columns(&self, with_expires: bool) -> Vec<(String, ColumnType)> {
+        let mut cols = vec![(self.data.clone(), JSON)];
+        if with_expires {
+            cols.push((self.expires.clone(), TIME));
+        }
+        cols.extend(self.updated_at.iter().map(|c| (c.clone(), TIME)));
+        cols.extend(
+            self.model
+                .custom_columns
+                .iter()
+                .map(|c| (q::<DB>(&c.name), ColumnType::Of(c.kind))),
+        );
+        cols
+    }
+
+    /// Only an existing, live row: a destroyed or expired session is never revived.
+    fn update(&self, with_expires: bool) -> String {
+        let mut p = Placeholders::<DB>::default();
+        let sets: Vec<String> = self
+            .data_columns(with_expires)
+            .into_iter()
+            .map(|(c, ty)| format!("{c} = {}", p.next(ty)))
+            .collect();
+        format!(
+            "UPDATE {} SET {} WHERE {} = {} AND {} > {}",
+            self.table,
+            sets.join(", "),
+            self.sid,
+            p.next(ID),
+            self.expires,
+            p.next(TIME)
+        )
+    }
+
+    fn touch(&self, window: bool) -> String {
+        let mut p = Placeholders::<DB>::default();
+        let mut sets = vec![format!("{} = {}", self.expires, p.next(TIME))];
+        sets.extend(
+            self.updated_at
+                .iter()
+                .map(|c| format!("{c} = {}", p.next(TIME))),
+        );
+        let mut sql = format!(
+            "UPDATE {} SET {} WHERE {} = {} AND {} > {}",
+            self.table,
+            sets.join(", "),
+            self.sid,
+            p.next(ID),
+            self.expires,
+            p.next(TIME),
+        );
+        if window {
+            // Skip only when the stored expiry is within the window on either side.
+            let e = &self.expires;
+            sql += &format!(" AND ({e} < {} OR {e} > {})", p.next(TIME), p.next(TIME));
+        }
+        sql
+    }
+
+    fn destroy(&self) -> String {
+        let mut p = Placeholders::<DB>::default();
+        format!(
+            "DELETE FROM {} WHERE {} = {}",
+            self.table,
+            self.sid,
+            p.next(ID)
+        )
+    }
+
+    fn count(&self) -> String {
+        let mut p = Placeholders::<DB>::default();
+        format!(
+            "SELECT COUNT(*) FROM {} WHERE {} > {}",
+            self.table,
+            self.expires,
+            p.next(TIME)
+        )
+    }
+
+    fn ids(&self) -> String {
+        let mut p = Placeholders::<DB>::default();
+        format!(
+            "SELECT {} FROM {} WHERE {} > {}",
+            DB::key_expr(&self.sid),
+            self.table,
+            self.expires,
+            p.next(TIME)
+        )
+    }
+
+    fn custom_column_queries(&self, col: &CustomColumn) -> CustomColumnQueries {
+        let (t, e) = (&self.table, &self.expires);
+        let c = q::<DB>(&col.name);
+        let ty = ColumnType::Of(col.kind);
+        let sid = DB::key_expr(&self.sid);
+        let updated = self
+            .updated_at
+            .as_deref()
+            .map_or_else(|| "NULL".to_owned(), DB::time_expr);
+        let mut p = Placeholders::<DB>::default();
+        let ids = format!(
+            "SELECT {sid} FROM {t} WHERE {c} = {} AND {e} > {}",
+            p.next(ty),
+            p.next(TIME)
+        );
+        let mut p = Placeholders::<DB>::default();
+        let destroy = format!("DELETE FROM {t} WHERE {c} = {}", p.next(ty));
+        let mut p = Placeholders::<DB>::default();
+        let list = format!(
+            "SELECT {sid}, {}, {}, {updated} FROM {t} WHERE {c} = {} AND {e} > {} ORDER BY {e} DESC",
+            DB::json_expr(&self.data),
+            DB::time_expr(e),
+            p.next(ty),
+            p.next(TIME)
+        );
+        CustomColumnQueries {
+            ids: ids.into(),
+            destroy: destroy.into(),
+            list: list.into(),
+        }
+    }
+}
+
+fn q<DB: Dialect>(ident: &Ident) -> String {
+    DB::quote(ident.as_str())
+}
+
+/// Numbers placeholders in the order values are bound.
+struct Placeholders<DB> {
+    n: usize,
+    _db: std::marker::PhantomData<DB>,
+}
+
+impl<DB> Default for Placeholders<DB> {
+    fn default() -> Self {
+        Self {
+            n: 0,
+            _db: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<DB: Dialect> Placeholders<DB> {
+    fn next(&mut self, ty: ColumnType) -> String {
+        self.n += 1;
+        DB::placeholder(self.n, ty)
+    }
+}
