@@ -31,18 +31,24 @@ pub trait Backend: Send + Sync + 'static {
     /// Runs raw SQL (test set-up only).
     fn exec(pool: &Pool<Self::DB>, sql: &str) -> impl Future<Output = ()> + Send;
 
+    /// Runs raw SQL that may fail; the database's error as text.
+    fn try_exec(
+        pool: &Pool<Self::DB>,
+        sql: &str,
+    ) -> impl Future<Output = Result<(), String>> + Send;
+
     /// Runs a query returning one BIGINT-compatible value.
     fn scalar(pool: &Pool<Self::DB>, sql: &str) -> impl Future<Output = i64> + Send;
 
-    /// Creates a fresh schema (PostgreSQL) / database (MySQL) / attached database (SQLite)
-    /// named `name` for the pool, and returns the name to give `schema_name`.
-    fn create_schema(
-        pool: &Pool<Self::DB>,
+    /// A pool on which a fresh schema (PostgreSQL) / database (MySQL) / attached database
+    /// (SQLite, attached on every connection) named `name` exists, and the name to give
+    /// `schema_name`.
+    fn pool_with_schema(
         ctx: &Ctx,
         name: &str,
-    ) -> impl Future<Output = String> + Send;
+    ) -> impl Future<Output = Option<(Pool<Self::DB>, String)>> + Send;
 
-    /// Drops what `create_schema` made.
+    /// Drops what `pool_with_schema` made.
     fn drop_schema(pool: &Pool<Self::DB>, name: &str) -> impl Future<Output = ()> + Send;
 
     /// Quotes an identifier the way the store does.
@@ -108,13 +114,31 @@ pub fn require_all() -> bool {
 }
 
 /// Reports an unreachable server: a failure when all backends are required, else a notice.
-pub fn unreachable<T>(backend: &str, url: &str, err: impl std::fmt::Display) -> Option<T> {
+///
+/// The notice goes straight to the process's stderr, not through `eprintln!`, which the
+/// test harness captures (and shows only for failing tests): a skipped test is reported
+/// `ok` by libtest, so its notice must be visible. Each notice carries the running count of
+/// skipped tests of this test binary, so the last one printed is the total.
+pub fn unreachable<T>(
+    backend: &str,
+    test: &str,
+    url: &str,
+    err: impl std::fmt::Display,
+) -> Option<T> {
+    use std::io::Write;
+    static SKIPPED: AtomicU64 = AtomicU64::new(0);
     if require_all() {
         panic!(
             "{backend} is required (SESSION_STORE_REQUIRE_ALL_BACKENDS=1) but {url} is unreachable: {err}"
         );
     }
-    eprintln!("NOTICE: skipping {backend} test: {url} is unreachable ({err}); set SESSION_STORE_REQUIRE_ALL_BACKENDS=1 to make this a failure");
+    let n = SKIPPED.fetch_add(1, Ordering::Relaxed) + 1;
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "NOTICE: SKIPPED {test} on {backend}: {url} is unreachable ({err}); \
+         {n} test(s) of this binary skipped so far; set SESSION_STORE_REQUIRE_ALL_BACKENDS=1 \
+         to make this a failure"
+    );
     None
 }
 
@@ -125,6 +149,13 @@ macro_rules! raw_sql_helpers {
             pool.execute(sqlx::AssertSqlSafe(sql.to_owned()))
                 .await
                 .expect(sql);
+        }
+
+        async fn try_exec(pool: &Pool<Self::DB>, sql: &str) -> Result<(), String> {
+            pool.execute(sqlx::AssertSqlSafe(sql.to_owned()))
+                .await
+                .map(drop)
+                .map_err(|e| e.to_string())
         }
 
         async fn scalar(pool: &Pool<Self::DB>, sql: &str) -> i64 {
@@ -210,15 +241,43 @@ impl Backend for Sqlite {
 
     raw_sql_helpers!();
 
-    async fn create_schema(pool: &Pool<sqlx::Sqlite>, ctx: &Ctx, name: &str) -> String {
-        // An attached database lives on one connection only, so this helper works with
-        // single-connection pools; the suite's schema test uses `main` instead when it
-        // needs a shared pool.
-        let _ = (pool, ctx, name);
-        "main".to_owned()
+    async fn pool_with_schema(ctx: &Ctx, name: &str) -> Option<(Pool<sqlx::Sqlite>, String)> {
+        use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+        // An attached database belongs to one connection: attach it on every one.
+        let file =
+            std::env::temp_dir().join(format!("sqlx_session_store_{}_{name}.db", ctx.unique));
+        let attach = format!("ATTACH DATABASE '{}' AS \"{name}\"", file.display());
+        let options = SqliteConnectOptions::new()
+            .filename(Self::path(ctx))
+            .create_if_missing(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(3)
+            .after_connect(move |conn, _| {
+                let sql = attach.clone();
+                Box::pin(async move {
+                    conn.execute(sqlx::AssertSqlSafe(sql)).await?;
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await
+            .expect("open SQLite file");
+        Some((pool, name.to_owned()))
     }
 
-    async fn drop_schema(_pool: &Pool<sqlx::Sqlite>, _name: &str) {}
+    async fn drop_schema(_pool: &Pool<sqlx::Sqlite>, name: &str) {
+        // The file of every attached database of this test (see `pool_with_schema`).
+        let dir = std::env::temp_dir();
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            for e in entries.flatten() {
+                let file = e.file_name().to_string_lossy().into_owned();
+                if file.starts_with("sqlx_session_store_") && file.contains(&format!("_{name}.db"))
+                {
+                    let _ = std::fs::remove_file(e.path());
+                }
+            }
+        }
+    }
 
     async fn cleanup(pool: Pool<sqlx::Sqlite>, ctx: &Ctx) {
         pool.close().await;
@@ -267,7 +326,7 @@ impl Backend for Postgres {
         r#"CREATE TRIGGER "{t}_wt" AFTER UPDATE ON "{t}" FOR EACH ROW EXECUTE FUNCTION "{t}_wf"()"#,
     ];
 
-    async fn pool_in_zone(_ctx: &Ctx, time_zone: &str) -> Option<Pool<sqlx::Postgres>> {
+    async fn pool_in_zone(ctx: &Ctx, time_zone: &str) -> Option<Pool<sqlx::Postgres>> {
         use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
         let url = Self::url();
         let options: PgConnectOptions = url.parse().expect("valid DATABASE_URL_POSTGRES");
@@ -288,15 +347,16 @@ impl Backend for Postgres {
             .await
         {
             Ok(pool) => Some(pool),
-            Err(e) => unreachable("postgres", &url, e),
+            Err(e) => unreachable("postgres", ctx.test, &url, e),
         }
     }
 
     raw_sql_helpers!();
 
-    async fn create_schema(pool: &Pool<sqlx::Postgres>, _ctx: &Ctx, name: &str) -> String {
-        Self::exec(pool, &format!("CREATE SCHEMA IF NOT EXISTS \"{name}\"")).await;
-        name.to_owned()
+    async fn pool_with_schema(ctx: &Ctx, name: &str) -> Option<(Pool<sqlx::Postgres>, String)> {
+        let pool = Self::pool_in_zone(ctx, DEFAULT_TEST_ZONE).await?;
+        Self::exec(&pool, &format!("CREATE SCHEMA IF NOT EXISTS \"{name}\"")).await;
+        Some((pool, name.to_owned()))
     }
 
     async fn drop_schema(pool: &Pool<sqlx::Postgres>, name: &str) {
@@ -368,7 +428,7 @@ impl Backend for MySql {
         "CREATE TRIGGER `{t}_wt` AFTER UPDATE ON `{t}` FOR EACH ROW UPDATE `{t}_w` SET n = n + 1",
     ];
 
-    async fn pool_in_zone(_ctx: &Ctx, time_zone: &str) -> Option<Pool<sqlx::MySql>> {
+    async fn pool_in_zone(ctx: &Ctx, time_zone: &str) -> Option<Pool<sqlx::MySql>> {
         use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};
         let url = Self::url();
         let options: MySqlConnectOptions = url.parse().expect("valid DATABASE_URL_MYSQL");
@@ -380,15 +440,16 @@ impl Backend for MySql {
             .await
         {
             Ok(pool) => Some(pool),
-            Err(e) => unreachable("mysql", &url, e),
+            Err(e) => unreachable("mysql", ctx.test, &url, e),
         }
     }
 
     raw_sql_helpers!();
 
-    async fn create_schema(pool: &Pool<sqlx::MySql>, _ctx: &Ctx, name: &str) -> String {
-        Self::exec(pool, &format!("CREATE DATABASE IF NOT EXISTS `{name}`")).await;
-        name.to_owned()
+    async fn pool_with_schema(ctx: &Ctx, name: &str) -> Option<(Pool<sqlx::MySql>, String)> {
+        let pool = Self::pool_in_zone(ctx, DEFAULT_TEST_ZONE).await?;
+        Self::exec(&pool, &format!("CREATE DATABASE IF NOT EXISTS `{name}`")).await;
+        Some((pool, name.to_owned()))
     }
 
     async fn drop_schema(pool: &Pool<sqlx::MySql>, name: &str) {

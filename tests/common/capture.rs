@@ -71,10 +71,9 @@ pub struct Statement {
     pub rows_affected: u64,
 }
 
-/// The UPDATE statements sqlx has run on `quoted_table` so far (by every test of this
+/// Every statement sqlx has run so far that names `quoted_table` (by every test of this
 /// binary; table names are unique per test), in order.
-pub fn updates_of(quoted_table: &str) -> Vec<Statement> {
-    let prefix = format!("UPDATE {quoted_table} SET ");
+pub fn statements_on(quoted_table: &str) -> Vec<Statement> {
     EVENTS
         .lock()
         .unwrap_or_else(|e| e.into_inner())
@@ -86,12 +85,26 @@ pub fn updates_of(quoted_table: &str) -> Vec<Statement> {
                 Some(s) if !s.trim().is_empty() => s.trim(),
                 _ => e.field("summary")?.trim(),
             };
-            sql.starts_with(&prefix).then(|| Statement {
+            sql.contains(quoted_table).then(|| Statement {
                 sql: sql.to_owned(),
                 rows_affected: e.u64_field("rows_affected").unwrap_or(0),
             })
         })
         .collect()
+}
+
+/// The UPDATE statements sqlx has run on `quoted_table` so far, in order.
+pub fn updates_of(quoted_table: &str) -> Vec<Statement> {
+    let prefix = format!("UPDATE {quoted_table} SET ");
+    statements_on(quoted_table)
+        .into_iter()
+        .filter(|s| s.sql.starts_with(&prefix))
+        .collect()
+}
+
+/// Every event recorded so far (the crate's, and sqlx's statements when recorded).
+pub fn all_events() -> Vec<Captured> {
+    EVENTS.lock().unwrap_or_else(|e| e.into_inner()).clone()
 }
 
 /// The events recorded so far whose `table` field is `table`.

@@ -6,6 +6,7 @@
 pub mod async_session_suite;
 pub mod backend;
 pub mod capture;
+pub mod checks_suite;
 pub mod fields_suite;
 pub mod proxy;
 pub mod reaper_suite;
@@ -23,7 +24,6 @@ macro_rules! store_suite {
             set_get_roundtrip,
             default_expiry_uses_expiration,
             expired_rows_are_never_returned,
-            expiry_is_independent_of_the_connection_time_zone,
             touch_extends_a_live_session_only,
             disable_touch_writes_nothing,
             touch_after_skips_writes_inside_the_window,
@@ -43,6 +43,15 @@ macro_rules! store_suite {
             store_is_cheap_to_clone_and_debug_hides_secrets,
             extreme_expiries_are_clamped_not_panics,
         );
+        mod checks {
+            use super::common;
+            $crate::store_suite!(@tests $backend; checks_suite:
+                expiry_written_in_one_zone_reads_the_same_in_another,
+                reserved_and_mixed_case_names_are_quoted,
+                one_statement_per_operation,
+                no_log_event_carries_an_id_or_data,
+            );
+        }
         mod custom_columns {
             use super::common;
             $crate::store_suite!(@tests $backend; fields_suite:

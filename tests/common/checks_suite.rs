@@ -1,0 +1,334 @@
+//! Checks that guard promises the rest of the suite could not catch breaking: time zones
+//! across connections, quoting of reserved and mixed-case names, one statement per
+//! operation, and no session id or data in any log event.
+
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use chrono::{TimeDelta, Utc};
+use serde_json::json;
+use sqlx::Pool;
+use sqlx_session_store::{Column, DefaultFields, Fields, SqlStore};
+
+use super::backend::{Backend, Ctx};
+use super::capture::{self, statements_on};
+use super::suite::micros;
+
+fn zone_minutes(zone: &str) -> i64 {
+    let sign = if zone.starts_with('-') { -1 } else { 1 };
+    let (h, m) = zone[1..].split_once(':').unwrap();
+    sign * (h.parse::<i64>().unwrap() * 60 + m.parse::<i64>().unwrap())
+}
+
+async fn pool_in<B: Backend>(ctx: &Ctx, zone: &str) -> Option<Pool<B::DB>> {
+    let pool = B::pool_in_zone(ctx, zone).await?;
+    if let Some(sql) = B::ZONE_OFFSET_MINUTES {
+        assert_eq!(
+            B::scalar(&pool, sql).await,
+            zone_minutes(zone),
+            "the connection really is in {zone}"
+        );
+    }
+    Some(pool)
+}
+
+/// Written through a connection at +13:00, read through one at -11:00, on one table: a
+/// store that stored or compared local time would be 24 hours off.
+pub async fn expiry_written_in_one_zone_reads_the_same_in_another<B: Backend>(ctx: Ctx) {
+    let Some(east) = pool_in::<B>(&ctx, "+13:00").await else {
+        return;
+    };
+    let Some(west) = pool_in::<B>(&ctx, "-11:00").await else {
+        return;
+    };
+    let table = ctx.table("tz");
+    let on = |pool: &Pool<B::DB>| {
+        SqlStore::builder(pool.clone())
+            .table_name(&table)
+            .build()
+            .unwrap()
+    };
+    let (writer, reader) = (on(&east), on(&west));
+    writer.migrate().await.unwrap();
+    let in_30_min = micros(Utc::now() + TimeDelta::minutes(30));
+    writer
+        .set("future", &json!(1), Some(in_30_min))
+        .await
+        .unwrap();
+    writer
+        .set("past", &json!(2), Some(Utc::now() - TimeDelta::minutes(30)))
+        .await
+        .unwrap();
+    // In 30 minutes -11:00 it is still "yesterday" by the clock, 24 hours behind +13:00.
+    let read = reader.get("future").await.unwrap().map(|r| r.expires);
+    assert_eq!(read, Some(in_30_min), "read back in another zone");
+    assert!(reader.get("past").await.unwrap().is_none());
+    assert_eq!(reader.length().await.unwrap(), 1);
+    // And the other way round, through a touch.
+    let in_60_min = micros(Utc::now() + TimeDelta::minutes(60));
+    assert!(reader.touch("future", Some(in_60_min)).await.unwrap());
+    let read = writer.get("future").await.unwrap().map(|r| r.expires);
+    assert_eq!(read, Some(in_60_min));
+    // The database's own clock agrees from both connections: the stored value is UTC.
+    let quoted = B::quote(&table);
+    let live = format!(
+        "SELECT COUNT(*) FROM {quoted} WHERE expires > {}",
+        B::NOW_AS_STORED
+    );
+    assert_eq!(B::scalar(&east, &live).await, 1);
+    assert_eq!(B::scalar(&west, &live).await, 1);
+    if B::ZONE_OFFSET_MINUTES.is_none() {
+        // SQLite has no connection zone: the stored value is the UTC instant itself.
+        let stored = format!("SELECT expires FROM {quoted} WHERE sid = 'future'");
+        assert_eq!(
+            B::scalar(&west, &stored).await,
+            in_60_min.timestamp_micros()
+        );
+    }
+    assert_eq!(reader.clear_expired_sessions().await.unwrap(), 1);
+    west.close().await;
+    B::cleanup(east, &ctx).await;
+}
+
+/// Every operation on tables named by reserved words (`user`, `order`), a mixed-case name
+/// and a custom column named `select`: every name is quoted in every statement.
+pub async fn reserved_and_mixed_case_names_are_quoted<B: Backend>(ctx: Ctx) {
+    // A schema of this test's own, so that the fixed table names can't meet another test's.
+    let schema_name = format!("q_{}", ctx.unique);
+    let Some((pool, schema)) = B::pool_with_schema(&ctx, &schema_name).await else {
+        return;
+    };
+    for name in ["user", "order", "MixedCase"] {
+        let s = SqlStore::builder(pool.clone())
+            .schema_name(&schema)
+            .table_name(name)
+            .column(Column::integer("select").indexed(true))
+            .extend_default_fields(|d: &DefaultFields<'_>| {
+                Fields::new().with("select", d.data["user"].as_i64())
+            })
+            .build()
+            .unwrap();
+        s.migrate().await.unwrap();
+        s.migrate().await.unwrap();
+        s.set("a", &json!({ "user": 7 }), None).await.unwrap();
+        assert!(s.insert("b", &json!({ "user": 7 }), None).await.unwrap());
+        assert!(s.update("b", &json!({ "user": 8 }), None).await.unwrap());
+        assert!(s.touch("a", None).await.unwrap());
+        assert_eq!(
+            s.get("a").await.unwrap().unwrap().data,
+            json!({ "user": 7 })
+        );
+        assert_eq!(s.length().await.unwrap(), 2);
+        assert_eq!(
+            s.ids_where("select", 7).await.unwrap(),
+            vec!["a".to_owned()]
+        );
+        assert_eq!(s.sessions_where("select", 8).await.unwrap().len(), 1);
+        assert_eq!(s.destroy_where("select", 8).await.unwrap(), 1);
+        s.set("gone", &json!({}), Some(Utc::now() - TimeDelta::seconds(1)))
+            .await
+            .unwrap();
+        assert_eq!(s.clear_expired_sessions().await.unwrap(), 1);
+        s.destroy("a").await.unwrap();
+        assert_eq!(s.clear().await.unwrap(), 0);
+        let mut ids = s.ids().await.unwrap();
+        ids.sort();
+        assert!(ids.is_empty(), "{name}");
+    }
+    if B::NAME == "postgres" {
+        // Quoted names keep their case on PostgreSQL: "MixedCase" is not "mixedcase".
+        let lower = SqlStore::builder(pool.clone())
+            .schema_name(&schema)
+            .table_name("mixedcase")
+            .build()
+            .unwrap();
+        assert!(lower.verify_schema().await.is_err(), "a different table");
+    }
+    B::drop_schema(&pool, &schema).await;
+    B::cleanup(pool, &ctx).await;
+}
+
+/// Every operation is one statement, and no write is preceded by a read: counted in
+/// sqlx's own log of what it ran.
+pub async fn one_statement_per_operation<B: Backend>(ctx: Ctx) {
+    let Some(pool) = B::pool_in_zone(&ctx, super::backend::DEFAULT_TEST_ZONE).await else {
+        return;
+    };
+    capture::install_with_statements();
+    let table = ctx.table("stmts");
+    let s = SqlStore::builder(pool.clone())
+        .table_name(&table)
+        .column(Column::integer("uid").indexed(true))
+        .extend_default_fields(|d: &DefaultFields<'_>| {
+            Fields::new().with("uid", d.data["u"].as_i64())
+        })
+        .touch_after(Duration::from_secs(60))
+        .build()
+        .unwrap();
+    s.migrate().await.unwrap();
+    let quoted = B::quote(&table);
+    let mut seen = statements_on(&quoted).len();
+    let mut ran = |op: &str| {
+        let all = statements_on(&quoted);
+        let new: Vec<String> = all[seen..].iter().map(|st| st.sql.clone()).collect();
+        seen = all.len();
+        assert_eq!(new.len(), 1, "{op}: one statement, ran {new:#?}");
+        new.into_iter().next().unwrap()
+    };
+    let far = Utc::now() + TimeDelta::hours(2);
+    s.set("a", &json!({ "u": 1 }), None).await.unwrap();
+    let first = ran("set");
+    assert!(first.starts_with("INSERT"), "set is one upsert: {first}");
+    s.get("a").await.unwrap();
+    assert!(ran("get").starts_with("SELECT"));
+    s.get("missing").await.unwrap();
+    ran("get (miss)");
+    assert!(s.insert("b", &json!({ "u": 2 }), None).await.unwrap());
+    assert!(ran("insert").starts_with("INSERT"));
+    assert!(!s.insert("b", &json!({ "u": 2 }), None).await.unwrap());
+    assert!(ran("insert (taken)").starts_with("INSERT"));
+    s.update("b", &json!({ "u": 3 }), None).await.unwrap();
+    assert!(ran("update").starts_with("UPDATE"));
+    assert!(s.touch("a", Some(far)).await.unwrap());
+    assert!(ran("touch").starts_with("UPDATE"));
+    assert!(
+        !s.touch("a", Some(far)).await.unwrap(),
+        "inside touch_after"
+    );
+    assert!(
+        ran("touch (skipped)").starts_with("UPDATE"),
+        "no read first"
+    );
+    s.length().await.unwrap();
+    ran("length");
+    s.ids().await.unwrap();
+    ran("ids");
+    s.ids_where("uid", 1).await.unwrap();
+    ran("ids_where");
+    s.sessions_where("uid", 1).await.unwrap();
+    ran("sessions_where");
+    s.destroy_where("uid", 3).await.unwrap();
+    assert!(ran("destroy_where").starts_with("DELETE"));
+    s.destroy("a").await.unwrap();
+    assert!(ran("destroy").starts_with("DELETE"));
+    s.clear().await.unwrap();
+    assert!(ran("clear").starts_with("DELETE"));
+
+    // Through tower-sessions: a load is one SELECT, a changed save one UPDATE, an
+    // unchanged save inside touch_after nothing at all.
+    #[cfg(feature = "tower-sessions")]
+    {
+        use std::collections::HashMap;
+        use tower_sessions::session::{Id, Record};
+        use tower_sessions::session_store::SessionStore;
+        let mut record = Record {
+            id: Id::default(),
+            data: HashMap::from([("u".to_owned(), json!(5))]),
+            expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+        };
+        SessionStore::create(&s, &mut record).await.unwrap();
+        assert!(ran("create").starts_with("INSERT"));
+        let mut loaded = SessionStore::load(&s, &record.id).await.unwrap().unwrap();
+        assert!(ran("load").starts_with("SELECT"));
+        loaded.data.insert("u".to_owned(), json!(6));
+        SessionStore::save(&s, &loaded).await.unwrap();
+        assert!(ran("save (changed)").starts_with("UPDATE"));
+        SessionStore::save(&s, &loaded).await.unwrap();
+        assert_eq!(
+            statements_on(&quoted).len(),
+            seen,
+            "save (unchanged): nothing"
+        );
+    }
+    B::cleanup(pool, &ctx).await;
+}
+
+/// Every operation and both front ends, with a known id and known data, while every event
+/// at every level (the crate's, and sqlx's statements) is recorded: none carries either.
+pub async fn no_log_event_carries_an_id_or_data<B: Backend>(ctx: Ctx) {
+    let Some(pool) = B::pool_in_zone(&ctx, super::backend::DEFAULT_TEST_ZONE).await else {
+        return;
+    };
+    capture::install_with_statements();
+    const ID: &str = "id-7f3a9c-do-not-log";
+    const SECRET: &str = "data-b41e2d-do-not-log";
+    let table = ctx.table("leak");
+    let s = SqlStore::builder(pool.clone())
+        .table_name(&table)
+        .column(Column::text("who").indexed(true))
+        .extend_default_fields(|d: &DefaultFields<'_>| {
+            Fields::new().with("who", d.data["secret"].as_str().map(str::to_owned))
+        })
+        .build()
+        .unwrap();
+    s.migrate().await.unwrap();
+    let data = json!({ "secret": SECRET });
+    s.set(ID, &data, None).await.unwrap();
+    s.get(ID).await.unwrap();
+    s.get_as::<serde_json::Value>(ID).await.unwrap();
+    s.insert(ID, &data, None).await.unwrap();
+    s.update(ID, &data, None).await.unwrap();
+    s.touch(ID, None).await.unwrap();
+    s.ids().await.unwrap();
+    s.ids_where("who", SECRET).await.unwrap();
+    s.sessions_where("who", SECRET).await.unwrap();
+    s.length().await.unwrap();
+    // A failing write: the error path logs too.
+    let _ = s.set(&"x".repeat(300), &data, None).await;
+    s.destroy_where("who", SECRET).await.unwrap();
+    s.destroy(ID).await.unwrap();
+    s.set(ID, &data, Some(Utc::now() - TimeDelta::seconds(1)))
+        .await
+        .unwrap();
+    s.clear_expired_sessions().await.unwrap();
+    #[cfg(feature = "tower-sessions")]
+    {
+        use std::collections::HashMap;
+        use tower_sessions::session::{Id, Record};
+        use tower_sessions::session_store::SessionStore;
+        let mut record = Record {
+            id: Id::default(),
+            data: HashMap::from([("secret".to_owned(), json!(SECRET))]),
+            expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+        };
+        SessionStore::create(&s, &mut record).await.unwrap();
+        let loaded = SessionStore::load(&s, &record.id).await.unwrap().unwrap();
+        SessionStore::save(&s, &loaded).await.unwrap();
+        SessionStore::delete(&s, &record.id).await.unwrap();
+        let tower_id = record.id.to_string();
+        assert_no_leak(&[&tower_id, SECRET]);
+    }
+    #[cfg(feature = "async-session")]
+    {
+        use async_session::{Session, SessionStore};
+        let mut session = Session::new();
+        session.insert("secret", SECRET).unwrap();
+        let id = session.id().to_owned();
+        let cookie = s.store_session(session).await.unwrap().unwrap();
+        let mut loaded = s.load_session(cookie.clone()).await.unwrap().unwrap();
+        loaded.insert("more", SECRET).unwrap();
+        s.store_session(loaded).await.unwrap();
+        let loaded = s.load_session(cookie.clone()).await.unwrap().unwrap();
+        s.destroy_session(loaded).await.unwrap();
+        assert_no_leak(&[&id, &cookie, SECRET]);
+    }
+    assert_no_leak(&[ID, SECRET]);
+    assert!(
+        !capture::events_for(&table).is_empty(),
+        "the store's own events were recorded"
+    );
+    B::cleanup(pool, &ctx).await;
+}
+
+fn assert_no_leak(secrets: &[&str]) {
+    for event in capture::all_events() {
+        let text = event.text();
+        for secret in secrets {
+            assert!(
+                !text.contains(secret),
+                "an event carries {secret:?}: {text}"
+            );
+        }
+    }
+}
