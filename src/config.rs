@@ -21,7 +21,8 @@ use crate::store::SqlStore;
 impl<DB: Dialect> SqlStore<DB> {
     /// A builder for a store with other options; see [`Builder`] for the list.
     ///
-    /// ```
+    #[cfg_attr(feature = "sqlite", doc = "```")]
+    #[cfg_attr(not(feature = "sqlite"), doc = "```ignore")]
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> sqlx_session_store::Result<()> {
     /// use std::time::Duration;
@@ -239,7 +240,7 @@ impl<DB: Dialect> Builder<DB> {
     }
 
     /// How many sessions one store instance (and its clones) remembers the last loaded or
-    /// written state of (default [`DEFAULT_TRACKED_SESSIONS`]; 0 turns it off): a digest of
+    /// written state of (default [`DEFAULT_TRACKED_SESSIONS`](crate::DEFAULT_TRACKED_SESSIONS); 0 turns it off): a digest of
     /// the data and the stored expiry, about 60 bytes each, keyed by a digest of the id.
     ///
     /// tower-sessions' save carries no "changed" flag, so the store compares the data it is

@@ -7,7 +7,11 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong in this crate.
 ///
-/// Errors never carry session ids or session data, so they are safe to log.
+/// The store's own messages (`Display` of each variant) never carry session ids or session
+/// data. A [`Database`](Error::Database) error's *source* is the driver's error, which can
+/// quote values (PostgreSQL's "Failing row contains (...)" detail, MySQL's
+/// `Duplicate entry '...'` message): treat a database error's source chain as possibly
+/// holding row values when you log it.
 /// Each variant that wraps another error keeps it as its [`source`](std::error::Error::source).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

@@ -48,7 +48,8 @@ impl ColumnKind {
 
 /// A custom column declared on the builder with [`Builder::column`](crate::Builder::column).
 ///
-/// ```
+#[cfg_attr(feature = "sqlite", doc = "```")]
+#[cfg_attr(not(feature = "sqlite"), doc = "```ignore")]
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> sqlx_session_store::Result<()> {
 /// use sqlx_session_store::{sqlx::SqlitePool, Column, Fields, SqliteStore};

@@ -1,4 +1,20 @@
-#![doc = include_str!("../README.md")]
+// The README is the crate's documentation; its examples use SQLite and both front ends, so
+// they are compiled (as doctests) only when those features are on, as on docs.rs.
+#![cfg_attr(
+    all(feature = "sqlite", feature = "tower-sessions", feature = "async-session"),
+    doc = include_str!("../README.md")
+)]
+#![cfg_attr(
+    not(all(
+        feature = "sqlite",
+        feature = "tower-sessions",
+        feature = "async-session"
+    )),
+    doc = "SQL session store on sqlx for SQLite, PostgreSQL and MySQL/MariaDB, with \
+           tower-sessions and async-session front ends. The full guide is the README, \
+           rendered as these docs when the `sqlite`, `tower-sessions` and `async-session` \
+           features are on (as on docs.rs)."
+)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 // Library code never panics and never prints: errors are returned, events go to `tracing`.
 #![cfg_attr(

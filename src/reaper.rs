@@ -82,7 +82,8 @@ impl<DB: Dialect> SqlStore<DB> {
     /// dropped (a run in progress ends after its current statement), and it never keeps
     /// the runtime from shutting down.
     ///
-    /// ```
+    #[cfg_attr(feature = "sqlite", doc = "```")]
+    #[cfg_attr(not(feature = "sqlite"), doc = "```ignore")]
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> sqlx_session_store::Result<()> {
     /// use std::time::Duration;

@@ -17,6 +17,7 @@ use crate::record::{SessionInfo, SessionRecord};
 use crate::schema::Table;
 use crate::sql::{CustomColumnQueries, Statements};
 
+#[cfg(any(feature = "tower-sessions", feature = "async-session"))]
 pub(crate) mod front;
 pub(crate) mod known;
 pub(crate) mod payload;
@@ -26,7 +27,7 @@ use known::{Key, Known};
 use payload::Payload;
 use row::{encode_field, text_param, RowValues};
 
-/// Longest session id accepted, in bytes (the MySQL key column is `VARCHAR(255)`;
+/// Longest session id accepted, in bytes (the MySQL key column is `VARBINARY(255)`;
 /// the limit is the same on every dialect).
 pub const MAX_SESSION_ID_LEN: usize = 255;
 
@@ -35,7 +36,8 @@ pub const MAX_SESSION_ID_LEN: usize = 255;
 /// Cloning is cheap (an `Arc`); clones share the pool, the prepared SQL and the options.
 /// `Debug` shows the dialect, table and options, never the pool's connection options.
 ///
-/// ```
+#[cfg_attr(feature = "sqlite", doc = "```")]
+#[cfg_attr(not(feature = "sqlite"), doc = "```ignore")]
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> sqlx_session_store::Result<()> {
 /// use sqlx_session_store::{sqlx::SqlitePool, SqliteStore};
@@ -92,7 +94,7 @@ impl<DB: Dialect> fmt::Debug for SqlStore<DB> {
 }
 
 impl<DB: Dialect> SqlStore<DB> {
-    /// A store on table `sessions` with the default options (see [`Builder`]).
+    /// A store on table `sessions` with the default options (see [`Builder`](crate::Builder)).
     pub fn new(pool: Pool<DB>) -> Self {
         Self::from_parts(pool, Table::default(), Options::default(), None)
     }
@@ -238,7 +240,8 @@ impl<DB: Dialect> SqlStore<DB> {
     /// `T` (one pass, no [`serde_json::Value`] in between). Data that does not fit `T`
     /// gives [`Error::CorruptRow`]; the row is left as it is.
     ///
-    /// ```
+    #[cfg_attr(feature = "sqlite", doc = "```")]
+    #[cfg_attr(not(feature = "sqlite"), doc = "```ignore")]
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> sqlx_session_store::Result<()> {
     /// # use sqlx_session_store::{sqlx::SqlitePool, SqliteStore};

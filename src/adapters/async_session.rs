@@ -1,7 +1,8 @@
 //! [`async_session::SessionStore`] (async-session 3) for [`SqlStore`]: the front end for
 //! tide 0.17 (`tide::sessions::SessionMiddleware`) and axum-sessions.
 //!
-//! ```no_run
+#![cfg_attr(feature = "sqlite", doc = "```no_run")]
+#![cfg_attr(not(feature = "sqlite"), doc = "```ignore")]
 //! # async fn app() -> Result<(), Box<dyn std::error::Error>> {
 //! use async_session::{Session, SessionStore};
 //! use sqlx_session_store::{sqlx::SqlitePool, SqliteStore};

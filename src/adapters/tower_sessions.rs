@@ -1,6 +1,7 @@
 //! [`tower_sessions_core::SessionStore`] for [`SqlStore`]: the axum 0.8 front end.
 //!
-//! ```no_run
+#![cfg_attr(feature = "sqlite", doc = "```no_run")]
+#![cfg_attr(not(feature = "sqlite"), doc = "```ignore")]
 //! # async fn app() -> Result<(), Box<dyn std::error::Error>> {
 //! use sqlx_session_store::{sqlx::SqlitePool, SqliteStore};
 //! use tower_sessions::SessionManagerLayer;

@@ -67,11 +67,11 @@ impl Drop for EndedOnDrop {
     }
 }
 
-/// A handle on a running expiry reaper, from [`SqlStore::start_expiring_sessions`].
+/// A handle on a running expiry reaper, from [`SqlStore::start_expiring_sessions`](crate::SqlStore::start_expiring_sessions).
 ///
 /// Cloning is cheap; every clone controls the same reaper. Dropping a handle does **not**
 /// stop the reaper (stop it with [`shutdown`](Self::shutdown) or
-/// [`SqlStore::stop_expiring_sessions`], or drop every clone of the store). The handle
+/// [`SqlStore::stop_expiring_sessions`](crate::SqlStore::stop_expiring_sessions), or drop every clone of the store). The handle
 /// does not keep the store alive.
 ///
 /// The counters are cumulative since the reaper started and are meant for metrics and

@@ -18,11 +18,14 @@ pub(crate) const CREATE_ATTEMPTS: u32 = 8;
 /// What a front end knows, at save time, about the session's data.
 pub(crate) enum Change<'a> {
     /// The framework says the data changed: write it.
+    #[cfg_attr(not(feature = "async-session"), allow(dead_code))]
     Changed(Payload<'a>),
     /// The framework says the data is as it was loaded: refresh the expiry only.
+    #[cfg_attr(not(feature = "async-session"), allow(dead_code))]
     Unchanged,
     /// The framework cannot tell: write the data unless its digest is the one this
     /// instance last loaded or wrote for the session. `Payload::canonical` gives the digest.
+    #[cfg_attr(not(feature = "tower-sessions"), allow(dead_code))]
     Compare(Payload<'a>),
 }
 

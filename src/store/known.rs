@@ -56,6 +56,10 @@ impl Known {
         }
     }
 
+    #[cfg_attr(
+        not(any(feature = "tower-sessions", feature = "async-session")),
+        allow(dead_code)
+    )]
     pub(crate) fn get(&self, key: Key) -> Option<Seen> {
         if self.capacity == 0 {
             return None;
@@ -69,6 +73,10 @@ impl Known {
         Some(seen)
     }
 
+    #[cfg_attr(
+        not(any(feature = "tower-sessions", feature = "async-session")),
+        allow(dead_code)
+    )]
     pub(crate) fn put(&self, key: Key, seen: Seen) {
         if self.capacity == 0 {
             return;
@@ -79,6 +87,10 @@ impl Known {
     }
 
     /// Records a new expiry for a row whose data is still as last seen.
+    #[cfg_attr(
+        not(any(feature = "tower-sessions", feature = "async-session")),
+        allow(dead_code)
+    )]
     pub(crate) fn set_expires(&self, key: Key, expires: DateTime<Utc>) {
         if let Some(seen) = self.get(key) {
             self.put(key, Seen { expires, ..seen });
@@ -104,6 +116,10 @@ impl Known {
         self.capacity
     }
 
+    #[cfg_attr(
+        not(any(feature = "tower-sessions", feature = "async-session")),
+        allow(dead_code)
+    )]
     fn insert_young(&self, g: &mut Generations, key: Key, seen: Seen) {
         let half = self.capacity.div_ceil(2);
         if g.young.len() >= half && !g.young.contains_key(&key) {

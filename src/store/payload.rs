@@ -3,7 +3,9 @@
 
 use std::borrow::Cow;
 
-use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde::ser::Serialize;
+#[cfg(feature = "tower-sessions")]
+use serde::ser::{SerializeMap, Serializer};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
@@ -26,6 +28,10 @@ pub(crate) struct Payload<'a> {
     /// The data as a `Value`, when the caller already has one (for the custom-columns hook).
     pub value: Option<&'a Value>,
     /// Digest of `text`, when `text` is canonical and the caller wants change detection.
+    #[cfg_attr(
+        not(any(feature = "tower-sessions", feature = "async-session")),
+        allow(dead_code)
+    )]
     pub digest: Option<Digest>,
 }
 
@@ -56,6 +62,7 @@ impl<'a> Payload<'a> {
         ))
     }
 
+    #[cfg(feature = "tower-sessions")]
     /// A map of JSON values written in canonical form (object keys sorted at every depth,
     /// whatever the map's iteration order or serde_json's `preserve_order`), with its
     /// digest: two maps with the same content give the same text and the same digest.
@@ -84,8 +91,10 @@ impl<'a> Payload<'a> {
 }
 
 /// Serializes map entries with their keys in byte order.
+#[cfg(feature = "tower-sessions")]
 struct SortedMap<'m>(Vec<(&'m str, &'m Value)>);
 
+#[cfg(feature = "tower-sessions")]
 impl<'m> SortedMap<'m> {
     fn new<I>(entries: I) -> Self
     where
@@ -101,6 +110,7 @@ impl<'m> SortedMap<'m> {
     }
 }
 
+#[cfg(feature = "tower-sessions")]
 impl Serialize for SortedMap<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(self.0.len()))?;
@@ -112,8 +122,10 @@ impl Serialize for SortedMap<'_> {
 }
 
 /// A `Value` serialized with sorted object keys at every depth.
+#[cfg(feature = "tower-sessions")]
 struct Canonical<'v>(&'v Value);
 
+#[cfg(feature = "tower-sessions")]
 impl Serialize for Canonical<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self.0 {
@@ -124,7 +136,7 @@ impl Serialize for Canonical<'_> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "tower-sessions"))]
 mod tests {
     use super::*;
     use serde_json::json;

@@ -422,6 +422,7 @@ pub async fn front_ends_feed_the_hook<B: Backend>(ctx: Ctx) {
         let loaded = s.load_session(cookie).await.unwrap().expect("session");
         assert_eq!(loaded.get::<i64>("user_id"), Some(31));
     }
+    drop(s); // used by the front ends compiled in
     B::cleanup(pool, &ctx).await;
 }
 
