@@ -113,6 +113,20 @@ pub enum Error {
         missing: Vec<String>,
     },
 
+    /// An app-managed table has the columns the store needs, but one of them cannot work
+    /// as the store needs it: the id column is not a key of its own (every `set` would add
+    /// a row), or a timestamp column has a type whose instants depend on the connection's
+    /// time zone. Nothing was written.
+    #[error("table {table:?}: column {column:?} {problem}")]
+    IncompatibleSchema {
+        /// The table, as `schema.table` when a schema is set.
+        table: String,
+        /// The column.
+        column: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+
     /// The database returned an error or could not be reached.
     #[error("database error during {operation}")]
     Database {

@@ -14,7 +14,7 @@ use crate::fields::{ColumnKind, ExtendFields, FieldValue};
 use crate::options::Options;
 use crate::reaper::handle::ReaperSlot;
 use crate::record::{SessionInfo, SessionRecord};
-use crate::schema::Table;
+use crate::schema::{ColumnType, Table};
 use crate::sql::{CustomColumnQueries, Statements};
 
 #[cfg(any(feature = "tower-sessions", feature = "async-session"))]
@@ -183,16 +183,26 @@ impl<DB: Dialect> SqlStore<DB> {
                 SqlValue::Text(table.schema.as_ref().map(|s| s.as_str().to_owned())),
                 text_param(table.name.as_str()),
             ],
-            &[SqlKind::Text],
+            &[SqlKind::Text, SqlKind::Text, SqlKind::Int],
         )
         .await
         .map_err(Error::db("verify_schema"))?;
-        let found: Vec<String> = rows
+        // (name, declared type, alone in a unique key)
+        let found: Vec<(String, String, bool)> = rows
             .into_iter()
-            .filter_map(|r| r.into_iter().next().and_then(SqlValue::into_text))
+            .filter_map(|r| {
+                let mut cols = r.into_iter();
+                let name = cols.next().and_then(SqlValue::into_text)?;
+                let declared = cols
+                    .next()
+                    .and_then(SqlValue::into_text)
+                    .unwrap_or_default();
+                let key = cols.next().and_then(SqlValue::into_int) == Some(1);
+                Some((name, declared, key))
+            })
             .collect();
-        let has = |name: &str| {
-            found.iter().any(|f| {
+        let find = |name: &str| {
+            found.iter().find(|(f, _, _)| {
                 if DB::CASE_SENSITIVE_NAMES {
                     f == name
                 } else {
@@ -200,21 +210,41 @@ impl<DB: Dialect> SqlStore<DB> {
                 }
             })
         };
-        let missing: Vec<String> = table
-            .columns()
+        let columns = table.columns();
+        let missing: Vec<String> = columns
             .iter()
             .map(|c| c.name.as_str())
-            .filter(|name| !has(name))
+            .filter(|name| find(name).is_none())
             .map(str::to_owned)
             .collect();
-        if missing.is_empty() {
-            Ok(())
-        } else {
-            Err(Error::MissingColumns {
+        if !missing.is_empty() {
+            return Err(Error::MissingColumns {
                 table: table.display_name(),
                 missing,
-            })
+            });
         }
+        let incompatible = |column: &str, problem: String| Error::IncompatibleSchema {
+            table: table.display_name(),
+            column: column.to_owned(),
+            problem,
+        };
+        for col in &columns {
+            let Some((name, declared, key)) = find(col.name.as_str()) else {
+                continue;
+            };
+            if col.ty == ColumnType::SessionId && !key {
+                return Err(incompatible(
+                    name,
+                    "is not a key of its own (no primary key or unique index on it alone), \
+                     so each save would add a row"
+                        .to_owned(),
+                ));
+            }
+            if let Some(problem) = DB::column_problem(col.ty, declared) {
+                return Err(incompatible(name, problem));
+            }
+        }
+        Ok(())
     }
 
     /// Where an operation runs (the pool), after the one-time schema check.

@@ -48,8 +48,9 @@ pub(crate) mod private {
 
     /// The sealed supertrait of [`Dialect`](super::Dialect); crate-internal.
     pub trait Backend: sqlx::Database + Sized {
-        /// Lists the column names of a table; binds the schema (text or NULL, meaning the
-        /// connection's current one) and the table name.
+        /// Lists a table's columns as (name, declared type, 1 when a unique index or the
+        /// primary key has that column alone, else 0); binds the schema (text or NULL,
+        /// meaning the connection's current one) and the table name.
         const COLUMNS_QUERY: &'static str;
 
         /// Whether quoted column names are compared case-sensitively by the database.
@@ -75,6 +76,10 @@ pub(crate) mod private {
 
         /// The SQL type of a column.
         fn column_type(ty: ColumnType) -> &'static str;
+
+        /// Why an existing column declared as `declared` cannot hold `ty` correctly, if it
+        /// cannot (an app-managed table checked by `verify_schema`).
+        fn column_problem(ty: ColumnType, declared: &str) -> Option<String>;
 
         /// An expression reading a timestamp column as microseconds since the Unix epoch (BIGINT).
         fn time_expr(quoted_col: &str) -> String;

@@ -16,9 +16,17 @@ impl super::Dialect for MySql {}
 const MIGRATE_LOCK_SECONDS: i64 = 60;
 
 impl Backend for MySql {
+    // A column is a key when a unique index (or the primary key) has it as its only column.
     const COLUMNS_QUERY: &'static str =
-        "SELECT CAST(column_name AS CHAR) FROM information_schema.columns \
-         WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ?";
+        "SELECT CAST(c.column_name AS CHAR), CAST(c.column_type AS CHAR), \
+         CAST(EXISTS (SELECT 1 FROM information_schema.statistics s \
+           WHERE s.table_schema = c.table_schema AND s.table_name = c.table_name \
+           AND s.column_name = c.column_name AND s.non_unique = 0 \
+           AND NOT EXISTS (SELECT 1 FROM information_schema.statistics o \
+             WHERE o.table_schema = s.table_schema AND o.table_name = s.table_name \
+             AND o.index_name = s.index_name AND o.seq_in_index > 1)) AS SIGNED) \
+         FROM information_schema.columns c \
+         WHERE c.table_schema = COALESCE(?, DATABASE()) AND c.table_name = ?";
     const CASE_SENSITIVE_NAMES: bool = false;
     const TIME_PARAM_KIND: SqlKind = SqlKind::Text;
 
@@ -46,6 +54,19 @@ impl Backend for MySql {
             }
             ColumnType::Of(ColumnKind::Integer) => "BIGINT",
             ColumnType::Of(ColumnKind::Boolean) => "BOOLEAN",
+        }
+    }
+
+    fn column_problem(ty: ColumnType, declared: &str) -> Option<String> {
+        let declared = declared.to_ascii_lowercase();
+        match ty {
+            ColumnType::Of(ColumnKind::Timestamp) if !declared.starts_with("datetime") => {
+                Some(format!(
+                    "is `{declared}`; the store needs DATETIME (a TIMESTAMP is converted \
+                     through the connection's time_zone)"
+                ))
+            }
+            _ => None,
         }
     }
 

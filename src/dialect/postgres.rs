@@ -15,10 +15,14 @@ impl super::Dialect for Postgres {}
 impl Backend for Postgres {
     // `to_regclass` resolves an unqualified name through the search_path exactly as the
     // store's own statements do (information_schema with current_schema() would not).
-    const COLUMNS_QUERY: &'static str = "SELECT attname::text FROM pg_attribute \
-         WHERE attrelid = to_regclass(CASE WHEN $1::text IS NULL THEN quote_ident($2::text) \
+    const COLUMNS_QUERY: &'static str =
+        "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod), \
+         (EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = a.attrelid AND i.indisunique \
+         AND i.indnkeyatts = 1 AND i.indkey[0] = a.attnum))::int::int8 \
+         FROM pg_attribute a \
+         WHERE a.attrelid = to_regclass(CASE WHEN $1::text IS NULL THEN quote_ident($2::text) \
          ELSE quote_ident($1::text) || '.' || quote_ident($2::text) END)::oid \
-         AND attnum > 0 AND NOT attisdropped";
+         AND a.attnum > 0 AND NOT a.attisdropped";
     const CASE_SENSITIVE_NAMES: bool = true;
     const TIME_PARAM_KIND: SqlKind = SqlKind::Text;
 
@@ -41,6 +45,18 @@ impl Backend for Postgres {
             ColumnType::Of(ColumnKind::Timestamp) => "TIMESTAMPTZ",
             ColumnType::Of(ColumnKind::Integer) => "BIGINT",
             ColumnType::Of(ColumnKind::Boolean) => "BOOLEAN",
+        }
+    }
+
+    fn column_problem(ty: ColumnType, declared: &str) -> Option<String> {
+        match ty {
+            ColumnType::Of(ColumnKind::Timestamp) if !declared.ends_with("with time zone") => {
+                Some(format!(
+                    "is `{declared}`, whose instants depend on the connection's TimeZone; \
+                     the store needs TIMESTAMPTZ"
+                ))
+            }
+            _ => None,
         }
     }
 

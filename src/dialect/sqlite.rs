@@ -13,7 +13,14 @@ use crate::schema::{ColumnType, Table};
 impl super::Dialect for Sqlite {}
 
 impl Backend for Sqlite {
-    const COLUMNS_QUERY: &'static str = "SELECT name FROM pragma_table_info(?2, ?1)";
+    // A column is a key when it is the whole primary key, or a unique index has it alone.
+    const COLUMNS_QUERY: &'static str = "SELECT c.name, c.type, \
+         CASE WHEN (c.pk = 1 AND (SELECT COUNT(*) FROM pragma_table_info(?2, ?1) WHERE pk > 0) = 1) \
+         OR EXISTS (SELECT 1 FROM pragma_index_list(?2, ?1) il WHERE il.\"unique\" = 1 \
+           AND (SELECT COUNT(*) FROM pragma_index_info(il.name, ?1)) = 1 \
+           AND (SELECT ii.name FROM pragma_index_info(il.name, ?1) ii) = c.name) \
+         THEN 1 ELSE 0 END \
+         FROM pragma_table_info(?2, ?1) c";
     const CASE_SENSITIVE_NAMES: bool = false;
     const TIME_PARAM_KIND: SqlKind = SqlKind::Int;
 
@@ -33,6 +40,20 @@ impl Backend for Sqlite {
             ColumnType::Of(ColumnKind::Timestamp)
             | ColumnType::Of(ColumnKind::Integer)
             | ColumnType::Of(ColumnKind::Boolean) => "INTEGER",
+        }
+    }
+
+    fn column_problem(ty: ColumnType, declared: &str) -> Option<String> {
+        // The store writes timestamps as integer microseconds (INTEGER affinity).
+        match ty {
+            ColumnType::Of(ColumnKind::Timestamp)
+                if !declared.to_ascii_uppercase().contains("INT") =>
+            {
+                Some(format!(
+                    "is `{declared}`; the store writes integer microseconds and needs INTEGER"
+                ))
+            }
+            _ => None,
         }
     }
 

@@ -57,6 +57,10 @@ pub trait Backend: Send + Sync + 'static {
     /// Column types for a hand-made table: (session id, JSON data, timestamp, BIGINT).
     const TYPES: (&'static str, &'static str, &'static str, &'static str);
 
+    /// A timestamp type an app-managed table might use that the store must refuse (its
+    /// instants depend on the connection's zone, or it cannot hold integer microseconds).
+    const WRONG_TIME_TYPE: &'static str;
+
     /// A query counting the indexes (primary key included) of table `{table}`.
     const INDEX_COUNT: &'static str;
 
@@ -209,6 +213,7 @@ impl Backend for Sqlite {
     type DB = sqlx::Sqlite;
     const NAME: &'static str = "sqlite";
     const STORES_INVALID_JSON: bool = true;
+    const WRONG_TIME_TYPE: &'static str = "TEXT";
     const NOW_AS_STORED: &'static str =
         "CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)";
     const TYPES: (&'static str, &'static str, &'static str, &'static str) =
@@ -312,6 +317,7 @@ impl Backend for Postgres {
     type DB = sqlx::Postgres;
     const NAME: &'static str = "postgres";
     const STORES_INVALID_JSON: bool = false;
+    const WRONG_TIME_TYPE: &'static str = "TIMESTAMP";
     const NOW_AS_STORED: &'static str = "now()";
     const TYPES: (&'static str, &'static str, &'static str, &'static str) =
         ("TEXT", "JSON", "TIMESTAMPTZ", "BIGINT");
@@ -414,6 +420,7 @@ impl Backend for MySql {
     type DB = sqlx::MySql;
     const NAME: &'static str = "mysql";
     const STORES_INVALID_JSON: bool = true;
+    const WRONG_TIME_TYPE: &'static str = "TIMESTAMP(6) NULL";
     const NOW_AS_STORED: &'static str = "UTC_TIMESTAMP(6)";
     const TYPES: (&'static str, &'static str, &'static str, &'static str) =
         ("VARBINARY(255)", "LONGTEXT", "DATETIME(6)", "BIGINT");

@@ -332,3 +332,65 @@ fn assert_no_leak(secrets: &[&str]) {
         }
     }
 }
+
+/// An app-managed table whose id column is not a key, or whose expiry has a zone-dependent
+/// type, is refused by name before anything is written.
+pub async fn app_managed_tables_without_a_key_or_with_zoned_times_are_refused<B: Backend>(
+    ctx: Ctx,
+) {
+    use sqlx_session_store::Error;
+    let Some(pool) = B::pool_in_zone(&ctx, super::backend::DEFAULT_TEST_ZONE).await else {
+        return;
+    };
+    let (id, json, time, _) = B::TYPES;
+    let cases = [
+        (
+            "nokey",
+            format!("sid {id} NOT NULL, data {json} NOT NULL, expires {time} NOT NULL"),
+            "sid",
+        ),
+        (
+            "zoned",
+            format!(
+                "sid {id} NOT NULL PRIMARY KEY, data {json} NOT NULL, expires {} NOT NULL",
+                B::WRONG_TIME_TYPE
+            ),
+            "expires",
+        ),
+        // A key of two columns does not make the id unique either.
+        (
+            "pair",
+            format!(
+                "sid {id} NOT NULL, data {json} NOT NULL, expires {time} NOT NULL, \
+                 PRIMARY KEY (sid, expires)"
+            ),
+            "sid",
+        ),
+    ];
+    for (tag, columns, bad) in cases {
+        let table = ctx.table(tag);
+        B::exec(
+            &pool,
+            &format!("CREATE TABLE {} ({columns})", B::quote(&table)),
+        )
+        .await;
+        let s = SqlStore::builder(pool.clone())
+            .table_name(&table)
+            .without_timestamp_columns()
+            .build()
+            .unwrap();
+        let err = s.verify_schema().await.unwrap_err();
+        assert!(
+            matches!(&err, Error::IncompatibleSchema { column, .. } if column == bad),
+            "{tag}: {err}"
+        );
+        let err = s.set("a", &json!({}), None).await.unwrap_err();
+        assert!(
+            matches!(err, Error::IncompatibleSchema { .. }),
+            "{tag}: {err}"
+        );
+        let count = format!("SELECT COUNT(*) FROM {}", B::quote(&table));
+        assert_eq!(B::scalar(&pool, &count).await, 0, "{tag}: nothing written");
+    }
+    B::cleanup(pool, &ctx).await;
+}
