@@ -6,7 +6,7 @@
 
 #![allow(dead_code)]
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_session::{Session, SessionStore};
 use chrono::{TimeDelta, Utc};
@@ -191,10 +191,34 @@ pub async fn as_expired_sessions_are_not_loaded<B: Backend>(ctx: Ctx) {
     // One that expires while stored: live first, gone after its expiry.
     let mut short = Session::new();
     short.expire_in(Duration::from_millis(1500));
+    let expiry = micros(*short.expiry().expect("an expiry"));
     let cookie = s.store_session(short).await.unwrap().unwrap();
     assert!(s.load_session(cookie.clone()).await.unwrap().is_some());
-    std::thread::sleep(Duration::from_millis(1600));
-    assert!(s.load_session(cookie).await.unwrap().is_none());
+    // Poll until it is gone (async: a blocking sleep would stall the runtime's thread),
+    // checking each answer against the clock: live only when asked before the expiry,
+    // gone only when the answer came after it.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let asked = Utc::now();
+        let loaded = s.load_session(cookie.clone()).await.unwrap();
+        let answered = Utc::now();
+        match loaded {
+            Some(_) => assert!(asked < expiry, "loaded at {asked}, expired at {expiry}"),
+            None => {
+                assert!(
+                    answered >= expiry,
+                    "gone at {answered}, before its expiry at {expiry}"
+                );
+                break;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still loaded 30 s after storing a session that expires in 1.5 s"
+        );
+        // A runtime-neutral sleep: this suite also runs on async-std.
+        async_std::task::sleep(Duration::from_millis(50)).await;
+    }
     assert_eq!(s.length().await.unwrap(), 0);
     B::cleanup(pool, &ctx).await;
 }

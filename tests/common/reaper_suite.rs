@@ -6,9 +6,11 @@
 
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
+use std::fmt;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -16,7 +18,9 @@ use serde_json::json;
 use sqlx::pool::PoolConnection;
 use sqlx::Pool;
 use sqlx_session_store::{Error, ReaperHandle, SqlStore, DEFAULT_DELETE_BATCH_SIZE};
-use tracing::Level;
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
+use tracing::{Event, Level, Metadata, Subscriber};
 
 use super::backend::{Backend, Ctx, DEFAULT_TEST_ZONE};
 use super::capture::{self, Captured};
@@ -29,6 +33,7 @@ macro_rules! reaper_suite {
     ($backend:ty) => {
         $crate::reaper_suite!(@async $backend;
             reaper_removes_expired_rows_and_keeps_live_ones,
+            reaper_deletes_in_statements_of_delete_batch_size,
             reaper_drains_100k_rows_in_bounded_batches_while_reads_continue,
             reaper_survives_a_database_outage,
             stop_expiring_sessions_really_stops_it,
@@ -359,6 +364,199 @@ fn with_message(events: &[Captured], message: &str) -> Vec<Captured> {
         .collect()
 }
 
+/// Everything one reaper task logs, sqlx's log of each statement it runs included.
+///
+/// A reaper started by [`TaskLog::start`] keeps this subscriber for its whole life
+/// (`start_expiring_sessions` spawns the task with the subscriber current at the call), so
+/// the list holds that task's events alone, and its DELETE statements are counted by sqlx,
+/// not by the crate. Its events do not reach the process-wide `capture` recorder.
+#[derive(Clone, Default)]
+pub struct TaskLog {
+    events: Arc<Mutex<Vec<Captured>>>,
+    next_span: Arc<AtomicU64>,
+}
+
+/// The DELETE statements of one reaper run, each as the number of rows it removed.
+#[derive(Debug)]
+pub struct RunStatements {
+    /// The run swept every expired row (else it was stopped between two statements).
+    pub complete: bool,
+    pub deletes: Vec<u64>,
+}
+
+impl RunStatements {
+    pub fn rows(&self) -> u64 {
+        self.deletes.iter().sum()
+    }
+}
+
+impl TaskLog {
+    /// Starts `store`'s reaper with this log as its subscriber.
+    pub fn start(&self, store: &SqlStore<impl sqlx_session_store::Dialect>) -> ReaperHandle {
+        tracing::subscriber::with_default(self.clone(), || started(store))
+    }
+
+    pub fn events(&self) -> Vec<Captured> {
+        self.events
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The rows removed by each DELETE statement on `quoted_table` that sqlx ran, in order.
+    pub fn deletes(&self, quoted_table: &str) -> Vec<u64> {
+        let prefix = format!("DELETE FROM {quoted_table} ");
+        self.events()
+            .iter()
+            .filter(|e| e.target == "sqlx::query")
+            .filter_map(|e| {
+                // sqlx puts a long statement in `db.statement`, a short one in `summary`.
+                let sql = match e.field("db.statement") {
+                    Some(s) if !s.trim().is_empty() => s.trim(),
+                    _ => e.field("summary")?.trim(),
+                };
+                sql.starts_with(&prefix)
+                    .then(|| e.u64_field("rows_affected").expect("rows_affected"))
+            })
+            .collect()
+    }
+
+    /// The DELETE statements of each run of the (stopped) reaper of `table`, checked against
+    /// what the reaper says of them: one batch event per statement with its row count, and
+    /// per run the `batches` and `rows` of its closing event. A complete run deletes `limit`
+    /// rows per statement until one deletes fewer (possibly none); a stopped run only full
+    /// ones.
+    ///
+    /// sqlx's own count of the statements is read where it logs them on the reaper's task
+    /// (PostgreSQL, MySQL). SQLite runs each statement on its connection's worker thread,
+    /// whose events go to the process-wide subscriber instead; there the batch events are
+    /// the count (the reaper emits one after each statement it runs).
+    pub fn runs<B: ReaperBackend>(&self, table: &str, limit: u64) -> Vec<RunStatements> {
+        let events = self.events();
+        let batch_events: Vec<u64> = with_message(&events, "expired sessions batch deleted")
+            .iter()
+            .map(|e| e.u64_field("rows").expect("rows on each batch event"))
+            .collect();
+        let deletes = if B::NAME == "sqlite" {
+            batch_events
+        } else {
+            let deletes = self.deletes(&B::quote(table));
+            assert_eq!(
+                deletes, batch_events,
+                "each DELETE statement sqlx ran is one batch event with its row count"
+            );
+            deletes
+        };
+        let mut rest = deletes.as_slice();
+        let mut runs = Vec::new();
+        for e in &events {
+            let complete = match e.message.as_str() {
+                "expired sessions removed" | "no expired sessions" => true,
+                "expiry reaper stopped between batches" => false,
+                "expiry reaper run failed; retrying at the next interval" => {
+                    panic!("a reaper run failed: {e:?}")
+                }
+                _ => continue,
+            };
+            let batches = e.u64_field("batches").expect("batches on each run event") as usize;
+            assert!(
+                batches <= rest.len(),
+                "{e:?} claims more statements than sqlx ran"
+            );
+            let (ours, later) = rest.split_at(batches);
+            rest = later;
+            let run = RunStatements {
+                complete,
+                deletes: ours.to_vec(),
+            };
+            assert_eq!(e.u64_field("rows"), Some(run.rows()), "{e:?}: {run:?}");
+            let full = if complete {
+                let (last, before) = run
+                    .deletes
+                    .split_last()
+                    .expect("a run deletes at least once");
+                assert!(
+                    *last < limit,
+                    "a complete run ends on a short batch: {run:?}"
+                );
+                before
+            } else {
+                assert!(
+                    !run.deletes.is_empty(),
+                    "stopped after a statement: {run:?}"
+                );
+                &run.deletes[..]
+            };
+            assert!(
+                full.iter().all(|&n| n == limit),
+                "only the last statement of a run deletes fewer than {limit} rows: {run:?}"
+            );
+            runs.push(run);
+        }
+        assert!(rest.is_empty(), "DELETE statements outside a run: {rest:?}");
+        runs
+    }
+}
+
+impl Subscriber for TaskLog {
+    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+        metadata.target().starts_with("sqlx_session_store") || metadata.target() == "sqlx::query"
+    }
+
+    fn new_span(&self, _span: &Attributes<'_>) -> Id {
+        Id::from_u64(self.next_span.fetch_add(1, Ordering::Relaxed) + 1)
+    }
+
+    fn record(&self, _span: &Id, _values: &Record<'_>) {}
+
+    fn record_follows_from(&self, _span: &Id, _follows: &Id) {}
+
+    fn event(&self, event: &Event<'_>) {
+        let mut fields = EventFields::default();
+        event.record(&mut fields);
+        let captured = Captured {
+            target: event.metadata().target().to_owned(),
+            level: *event.metadata().level(),
+            message: fields.message,
+            fields: fields.fields,
+        };
+        self.events
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(captured);
+    }
+
+    fn enter(&self, _span: &Id) {}
+
+    fn exit(&self, _span: &Id) {}
+}
+
+#[derive(Default)]
+struct EventFields {
+    message: String,
+    fields: BTreeMap<String, String>,
+}
+
+impl Visit for EventFields {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.put(field, value.to_owned());
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
+        self.put(field, format!("{value:?}"));
+    }
+}
+
+impl EventFields {
+    fn put(&mut self, field: &Field, value: String) {
+        if field.name() == "message" {
+            self.message = value;
+        } else {
+            self.fields.insert(field.name().to_owned(), value);
+        }
+    }
+}
+
 fn past(seconds: i64) -> DateTime<Utc> {
     Utc::now() - TimeDelta::seconds(seconds)
 }
@@ -406,7 +604,7 @@ pub async fn reaper_removes_expired_rows_and_keeps_live_ones<B: ReaperBackend>(c
     let reaper = started(&store);
     // The already-expired rows go at the first run; the short-lived ones once they expire.
     wait_until(
-        Duration::from_secs(15),
+        Duration::from_secs(30),
         "only the live rows are left",
         || async { raw_count::<B>(&pool, &table).await == 10 },
     )
@@ -435,6 +633,86 @@ pub async fn reaper_removes_expired_rows_and_keeps_live_ones<B: ReaperBackend>(c
         .all(|e| e.level == Level::INFO && e.field("elapsed_ms").is_some()));
     let total: u64 = removed.iter().filter_map(|e| e.u64_field("rows")).sum();
     assert_eq!(total, 30);
+    B::cleanup(pool, &ctx).await;
+}
+
+/// 25 expired rows in batches of 7: four statements, 7 + 7 + 7 + 4. 21 rows: four again,
+/// the fourth finding nothing left (a run ends on the first statement that deletes fewer
+/// than the batch size). Counted by sqlx's log of the DELETE statements the reaper ran, and
+/// checked against the reaper's batch events, its run events and its counters.
+pub async fn reaper_deletes_in_statements_of_delete_batch_size<B: ReaperBackend>(ctx: Ctx) {
+    let Some(pool) = pool::<B>(&ctx).await else {
+        return;
+    };
+    let table = ctx.table("batches");
+    let store = builder::<B>(&pool, &table)
+        .check_expiration_interval(Duration::from_millis(100))
+        .delete_batch_size(7)
+        .build()
+        .unwrap();
+    store.migrate().await.unwrap();
+    store.set("live", &json!({ "n": 1 }), None).await.unwrap();
+    // One INSERT statement each: a run sees all of its rows or none.
+    insert_rows::<B>(&pool, &table, "a-", 25, |_| past(60)).await;
+
+    let log = TaskLog::default();
+    let reaper = log.start(&store);
+    // Waiting for the run's closing event, not for the rows: a stop right after the last
+    // full batch would end the run before the statement that finds nothing left.
+    let removing_runs_ended = |n: usize| {
+        let log = log.clone();
+        move || {
+            let done = with_message(&log.events(), "expired sessions removed").len() >= n;
+            async move { done }
+        }
+    };
+    wait_until(
+        Duration::from_secs(30),
+        "the run that removes the 25 rows ends",
+        removing_runs_ended(1),
+    )
+    .await;
+    assert_eq!(raw_count::<B>(&pool, &table).await, 1);
+    insert_rows::<B>(&pool, &table, "b-", 21, |_| past(60)).await;
+    wait_until(
+        Duration::from_secs(30),
+        "the run that removes the 21 rows ends",
+        removing_runs_ended(2),
+    )
+    .await;
+    // Stopping waits for the task, so its log is complete.
+    store.stop_expiring_sessions().await;
+    assert_eq!(raw_count::<B>(&pool, &table).await, 1, "the live row stays");
+    assert_eq!(reaper.rows_removed(), 46);
+    assert_eq!(reaper.failures(), 0, "{reaper:?}");
+
+    let runs = log.runs::<B>(&table, 7);
+    assert!(runs.iter().all(|r| r.complete), "{runs:?}");
+    let removing: Vec<&[u64]> = runs
+        .iter()
+        .filter(|r| r.rows() > 0)
+        .map(|r| r.deletes.as_slice())
+        .collect();
+    assert_eq!(
+        removing,
+        [&[7, 7, 7, 4][..], &[7, 7, 7, 0][..]],
+        "four statements per run"
+    );
+    for idle in runs.iter().filter(|r| r.rows() == 0) {
+        assert_eq!(
+            idle.deletes,
+            [0],
+            "a run with nothing to do runs one statement"
+        );
+    }
+    assert_eq!(runs.len() as u64, reaper.runs(), "{reaper:?}");
+    let events = log.events();
+    let removed: Vec<(Option<u64>, Option<u64>)> =
+        with_message(&events, "expired sessions removed")
+            .iter()
+            .map(|e| (e.u64_field("rows"), e.u64_field("batches")))
+            .collect();
+    assert_eq!(removed, [(Some(25), Some(4)), (Some(21), Some(4))]);
     B::cleanup(pool, &ctx).await;
 }
 
@@ -487,7 +765,8 @@ pub async fn reaper_drains_100k_rows_in_bounded_batches_while_reads_continue<B: 
     };
 
     let reaping = Instant::now();
-    let reaper = started(&store);
+    let log = TaskLog::default();
+    let reaper = log.start(&store);
     wait_until(
         Duration::from_secs(120),
         "the backlog is reaped",
@@ -510,13 +789,12 @@ pub async fn reaper_drains_100k_rows_in_bounded_batches_while_reads_continue<B: 
         "the reader got answers while the reaper ran"
     );
 
-    // Every DELETE statement removed at most `delete_batch_size` rows.
-    let events = capture::events_for(&table);
-    let batches: Vec<u64> = with_message(&events, "expired sessions batch deleted")
-        .iter()
-        .map(|e| e.u64_field("rows").expect("rows on each batch event"))
-        .collect();
+    // Every DELETE statement removed at most `delete_batch_size` rows: counted by sqlx's
+    // log of the statements the reaper ran, which `runs` checks against the reaper's events.
+    let events = log.events();
     let limit = u64::from(DEFAULT_DELETE_BATCH_SIZE);
+    let runs = log.runs::<B>(&table, limit);
+    let batches: Vec<u64> = runs.iter().flat_map(|r| r.deletes.clone()).collect();
     let largest = batches.iter().copied().max().unwrap_or(0);
     assert!(
         largest <= limit,
@@ -528,6 +806,27 @@ pub async fn reaper_drains_100k_rows_in_bounded_batches_while_reads_continue<B: 
         "{} statements",
         batches.len()
     );
+    // All of it in one run of BACKLOG / limit full statements, then (unless the stop came
+    // right after the last full one) the statement that finds nothing left; every other
+    // run is one statement that finds nothing.
+    let removing: Vec<&RunStatements> = runs.iter().filter(|r| r.rows() > 0).collect();
+    assert_eq!(removing.len(), 1, "one run drains the backlog: {runs:?}");
+    let full = (BACKLOG as u64 / limit) as usize;
+    let mut expected = vec![limit; full];
+    if removing[0].complete {
+        expected.push(BACKLOG as u64 % limit);
+    }
+    assert_eq!(
+        removing[0].deletes, expected,
+        "the draining run's statements"
+    );
+    for idle in runs.iter().filter(|r| r.rows() == 0) {
+        assert_eq!(
+            idle.deletes,
+            [0],
+            "a run with nothing to do runs one statement"
+        );
+    }
     let runs = with_message(&events, "expired sessions removed");
     let run_ms: Vec<u64> = runs
         .iter()
@@ -562,7 +861,7 @@ pub async fn reaper_survives_a_database_outage<B: ReaperBackend>(ctx: Ctx) {
     insert_rows::<B>(&direct, &table, "before-", 5, |_| past(60)).await;
     let reaper = started(&store);
     wait_until(
-        Duration::from_secs(15),
+        Duration::from_secs(30),
         "a first successful run",
         || async { reaper.runs() >= 1 && raw_count::<B>(&direct, &table).await == 0 },
     )
@@ -610,7 +909,7 @@ pub async fn reaper_survives_a_database_outage<B: ReaperBackend>(ctx: Ctx) {
     )
     .await;
     wait_until(
-        Duration::from_secs(10),
+        Duration::from_secs(30),
         "a successful run after the outage",
         || async { reaper.runs() > runs_during_outage },
     )
@@ -678,7 +977,7 @@ pub async fn stop_expiring_sessions_really_stops_it<B: ReaperBackend>(ctx: Ctx) 
     insert_rows::<B>(&pool, &table, "a-", 5, |_| past(60)).await;
     let reaper = started(&store);
     wait_until(
-        Duration::from_secs(15),
+        Duration::from_secs(30),
         "the first rows are reaped",
         || async { raw_count::<B>(&pool, &table).await == 0 },
     )
@@ -689,8 +988,22 @@ pub async fn stop_expiring_sessions_really_stops_it<B: ReaperBackend>(ctx: Ctx) 
     assert!(store.expiry_reaper().is_none());
     let removed = reaper.rows_removed();
     insert_rows::<B>(&pool, &table, "b-", 5, |_| past(60)).await;
-    // Ten intervals later, nothing was deleted.
-    tokio::time::sleep(Duration::from_millis(1000)).await;
+    // Ten intervals later, nothing was deleted. The intervals are counted by the runs of a
+    // reaper on another table with the same interval, so that a loaded machine, where the
+    // stopped reaper would also have been slow, waits longer.
+    let witness = builder::<B>(&pool, &ctx.table("stopw"))
+        .check_expiration_interval(Duration::from_millis(100))
+        .build()
+        .unwrap();
+    witness.migrate().await.unwrap();
+    let ticks = started(&witness);
+    wait_until(
+        Duration::from_secs(30),
+        "ten runs of a reaper on another table",
+        || async { ticks.runs() >= 10 },
+    )
+    .await;
+    witness.stop_expiring_sessions().await;
     assert_eq!(
         raw_count::<B>(&pool, &table).await,
         5,
@@ -702,7 +1015,7 @@ pub async fn stop_expiring_sessions_really_stops_it<B: ReaperBackend>(ctx: Ctx) 
     let again = started(&store);
     assert!(again.is_running());
     wait_until(
-        Duration::from_secs(15),
+        Duration::from_secs(30),
         "reaped after a restart",
         || async { raw_count::<B>(&pool, &table).await == 0 },
     )
@@ -754,7 +1067,7 @@ pub async fn starting_twice_zero_interval_and_start_at_build<B: ReaperBackend>(c
     let reaper = auto.expiry_reaper().expect("started by build()");
     insert_rows::<B>(&pool, &table, "x-", 3, |_| past(60)).await;
     wait_until(
-        Duration::from_secs(15),
+        Duration::from_secs(30),
         "the build-started reaper reaps",
         || async { raw_count::<B>(&pool, &table).await == 0 },
     )
@@ -779,11 +1092,27 @@ pub async fn dropping_every_store_clone_stops_the_reaper<B: ReaperBackend>(ctx: 
         let clone = store.clone();
         let reaper = started(&clone);
         drop(store);
-        tokio::time::sleep(Duration::from_millis(120)).await;
+        assert!(
+            clone.expiry_reaper().is_some(),
+            "dropping one clone asked the reaper to stop"
+        );
+        if interval < Duration::from_secs(1) {
+            // Runs go on: the reaper still reaches the store through the clone.
+            let runs = reaper.runs();
+            wait_until(
+                Duration::from_secs(30),
+                "two more runs after a clone was dropped (or the reaper's end)",
+                || async { reaper.runs() >= runs + 2 || !reaper.is_running() },
+            )
+            .await;
+        } else {
+            // Asleep for the hour: nothing to wait for but time.
+            tokio::time::sleep(Duration::from_millis(120)).await;
+        }
         assert!(reaper.is_running(), "a clone still holds the store");
         drop(clone);
         wait_until(
-            Duration::from_secs(5),
+            Duration::from_secs(30),
             "the reaper ends with the store",
             || async { !reaper.is_running() },
         )
@@ -804,16 +1133,17 @@ pub async fn dropping_every_store_clone_stops_the_reaper<B: ReaperBackend>(ctx: 
         .delete_batch_size(10)
         .build()
         .unwrap();
-    let reaper = started(&store);
+    let log = TaskLog::default();
+    let reaper = log.start(&store);
     wait_until(
-        Duration::from_secs(15),
+        Duration::from_secs(30),
         "the reaper is under way",
         || async { reaper.rows_removed() > 0 },
     )
     .await;
     drop(store);
     wait_until(
-        Duration::from_secs(5),
+        Duration::from_secs(30),
         "the reaper ends between two batches",
         || async { !reaper.is_running() },
     )
@@ -823,6 +1153,12 @@ pub async fn dropping_every_store_clone_stops_the_reaper<B: ReaperBackend>(ctx: 
         removed < BACKLOG,
         "the run stopped early ({removed} of {BACKLOG} rows)"
     );
+    // One run, stopped between two statements of 10 rows each.
+    let runs = log.runs::<B>(&table, 10);
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert!(!runs[0].complete, "stopped, not swept: {:?}", runs[0]);
+    assert_eq!(runs[0].rows(), removed);
+    assert_eq!(runs[0].deletes.len() as u64, removed / 10);
     assert_eq!(
         raw_count::<B>(&pool, &table).await,
         (BACKLOG - removed) as i64
@@ -855,85 +1191,161 @@ pub async fn starting_outside_a_runtime_is_an_error_not_a_panic<B: ReaperBackend
     B::cleanup(pool, &ctx).await;
 }
 
+/// Waits for the first run of a freshly started reaper to end, however it ended.
+async fn first_run_ends(reaper: &ReaperHandle, what: &str) {
+    wait_until(Duration::from_secs(30), what, || async {
+        reaper.runs() + reaper.skipped() + reaper.failures() >= 1
+    })
+    .await;
+}
+
+/// Two instances of an app, each with a pool of its own as two processes would have: a lock
+/// an instance fails to release stays on a connection of its own pool (and a lock is
+/// re-entrant within a database session), so only the other instance can tell.
 pub async fn single_reaper_lets_one_instance_reap_at_a_time<B: ReaperBackend>(ctx: Ctx) {
-    let Some(pool) = pool::<B>(&ctx).await else {
+    let Some(direct) = pool::<B>(&ctx).await else {
+        return;
+    };
+    let (Some(pool_a), Some(pool_b)) = (pool::<B>(&ctx).await, pool::<B>(&ctx).await) else {
         return;
     };
     let table = ctx.table("single");
-    let store = builder::<B>(&pool, &table)
-        .check_expiration_interval(Duration::from_millis(100))
-        .single_reaper(true)
-        .build()
-        .unwrap();
-    store.migrate().await.unwrap();
-    insert_rows::<B>(&pool, &table, "a-", 5, |_| past(60)).await;
+    let instance = |pool: &Pool<B::DB>| {
+        builder::<B>(pool, &table)
+            .check_expiration_interval(Duration::from_millis(100))
+            .single_reaper(true)
+            .build()
+            .unwrap()
+    };
+    let a = instance(&pool_a);
+    let b = instance(&pool_b);
+    a.migrate().await.unwrap();
+    insert_rows::<B>(&direct, &table, "a-", 5, |_| past(60)).await;
 
-    // Another instance holds the lock: this reaper skips its runs and deletes nothing.
-    let held = B::hold_reaper_lock(&pool, &table).await;
-    let reaper = started(&store);
+    // Another instance holds the lock: A skips its runs and deletes nothing.
+    let held = B::hold_reaper_lock(&direct, &table).await;
+    let reaper_a = started(&a);
     if held.is_some() {
-        wait_until(Duration::from_secs(15), "three skipped runs", || async {
-            reaper.skipped() >= 3
+        wait_until(Duration::from_secs(30), "three skipped runs", || async {
+            reaper_a.skipped() >= 3
         })
         .await;
         assert_eq!(
-            raw_count::<B>(&pool, &table).await,
+            raw_count::<B>(&direct, &table).await,
             5,
             "nothing reaped while locked out"
         );
-        assert_eq!((reaper.runs(), reaper.failures()), (0, 0), "{reaper:?}");
+        assert_eq!(
+            (reaper_a.runs(), reaper_a.failures()),
+            (0, 0),
+            "{reaper_a:?}"
+        );
     }
     if let Some(conn) = held {
         B::release_reaper_lock(conn, &table).await;
     }
     wait_until(
-        Duration::from_secs(15),
-        "reaped once the lock is free",
-        || async { raw_count::<B>(&pool, &table).await == 0 },
+        Duration::from_secs(30),
+        "A reaps once the lock is free",
+        || async { raw_count::<B>(&direct, &table).await == 0 },
     )
     .await;
 
-    // A second instance on the same table: both keep running without errors, and the lock
-    // is released after every run (or the other could never take it).
-    let other = builder::<B>(&pool, &table)
-        .check_expiration_interval(Duration::from_millis(100))
-        .single_reaper(true)
-        .build()
-        .unwrap();
-    let other_reaper = started(&other);
+    // A's runs have ended (stopping waits for the task): B's first run takes the lock A
+    // released, and reaps.
+    a.stop_expiring_sessions().await;
+    assert_eq!(reaper_a.rows_removed(), 5);
+    insert_rows::<B>(&direct, &table, "b-", 7, |_| past(60)).await;
+    let reaper_b = started(&b);
+    first_run_ends(&reaper_b, "B's first run").await;
+    assert_eq!(
+        (reaper_b.skipped(), reaper_b.failures()),
+        (0, 0),
+        "B's first run, after A's last one ended, found the reaper lock taken: \
+         A did not release it ({reaper_b:?})"
+    );
+    wait_until(Duration::from_secs(30), "B reaps", || async {
+        raw_count::<B>(&direct, &table).await == 0
+    })
+    .await;
+    b.stop_expiring_sessions().await;
+    assert_eq!(reaper_b.rows_removed(), 7, "{reaper_b:?}");
+
+    // And back: A, started again, takes the lock B released.
+    insert_rows::<B>(&direct, &table, "c-", 3, |_| past(60)).await;
+    let again_a = started(&a);
+    first_run_ends(&again_a, "A's first run after B's last").await;
+    assert_eq!(
+        (again_a.skipped(), again_a.failures()),
+        (0, 0),
+        "A's first run, after B's last one ended, found the reaper lock taken: \
+         B did not release it ({again_a:?})"
+    );
+    wait_until(Duration::from_secs(30), "A reaps again", || async {
+        raw_count::<B>(&direct, &table).await == 0
+    })
+    .await;
+    assert_eq!(again_a.rows_removed(), 3, "{again_a:?}");
+
+    // Both at once: both keep running without errors, and the lock is released after
+    // every run (or the other could never take it again).
+    let again_b = started(&b);
     for round in 0..3 {
-        insert_rows::<B>(&pool, &table, &format!("r{round}-"), 50, |_| past(60)).await;
+        insert_rows::<B>(&direct, &table, &format!("r{round}-"), 50, |_| past(60)).await;
         wait_until(
-            Duration::from_secs(15),
+            Duration::from_secs(30),
             "reaped by one of the two",
-            || async { raw_count::<B>(&pool, &table).await == 0 },
+            || async { raw_count::<B>(&direct, &table).await == 0 },
         )
         .await;
     }
-    let before = other_reaper.runs();
+    let (runs_a, runs_b) = (again_a.runs(), again_b.runs());
     wait_until(
-        Duration::from_secs(15),
-        "the second instance also gets the lock",
-        || async { other_reaper.runs() > before },
+        Duration::from_secs(30),
+        "each instance takes the lock again",
+        || async { again_a.runs() > runs_a && again_b.runs() > runs_b },
     )
     .await;
-    store.stop_expiring_sessions().await;
-    other.stop_expiring_sessions().await;
-    assert_eq!(reaper.failures() + other_reaper.failures(), 0);
-    assert_eq!(reaper.rows_removed() + other_reaper.rows_removed(), 155);
+    a.stop_expiring_sessions().await;
+    b.stop_expiring_sessions().await;
+    let reapers = [&reaper_a, &reaper_b, &again_a, &again_b];
+    assert_eq!(
+        reapers.iter().map(|r| r.failures()).sum::<u64>(),
+        0,
+        "{reapers:?}"
+    );
+    assert_eq!(
+        reapers.iter().map(|r| r.rows_removed()).sum::<u64>(),
+        165,
+        "{reapers:?}"
+    );
     if B::NAME == "sqlite" {
         assert_eq!(
-            reaper.skipped() + other_reaper.skipped(),
+            reapers.iter().map(|r| r.skipped()).sum::<u64>(),
             0,
             "no lock on SQLite"
         );
     }
-    B::cleanup(pool, &ctx).await;
+    pool_a.close().await;
+    pool_b.close().await;
+    B::cleanup(direct, &ctx).await;
 }
 
 /// A process whose `main` returns while a reaper runs (even in the middle of a batch,
 /// holding the reaper lock) exits promptly: dropping the runtime ends the reaper.
 pub fn a_reaper_never_keeps_its_runtime_alive<B: ReaperBackend>(ctx: Ctx) {
+    /// What the worker thread tells the test, in order.
+    enum Report {
+        Skipped,
+        /// Set up, with the reaper busy: the runtime is dropped now.
+        Dropping,
+        Dropped {
+            elapsed: Duration,
+            still_running: bool,
+        },
+    }
+    /// Connecting, inserting the backlog and seeing the reaper under way, on a slow machine.
+    const SET_UP: Duration = Duration::from_secs(120);
     let table = ctx.table("rt");
     for multi_thread in [false, true] {
         let (tx, rx) = std::sync::mpsc::channel();
@@ -977,23 +1389,44 @@ pub fn a_reaper_never_keeps_its_runtime_alive<B: ReaperBackend>(ctx: Ctx) {
                     Some((store, reaper))
                 });
                 let Some((store, reaper)) = kept else {
-                    let _ = tx.send(None);
+                    let _ = tx.send(Report::Skipped);
                     return;
                 };
+                let _ = tx.send(Report::Dropping);
                 let dropping = Instant::now();
                 drop(rt);
-                let _ = tx.send(Some((dropping.elapsed(), reaper.is_running())));
+                let _ = tx.send(Report::Dropped {
+                    elapsed: dropping.elapsed(),
+                    still_running: reaper.is_running(),
+                });
                 // The store outlives its runtime here; dropping it later must not panic.
                 drop(store);
             }
         });
-        let report = rx
-            .recv_timeout(Duration::from_secs(10))
-            .expect("the runtime was dropped within 10 s although a reaper was running");
-        worker.join().expect("no panic in the worker");
-        let Some((elapsed, still_running)) = report else {
-            return; // backend skipped
+        // Only the drop itself is timed, not the set-up before it.
+        match rx.recv_timeout(SET_UP) {
+            Ok(Report::Dropping) => {}
+            Ok(Report::Skipped) => {
+                worker.join().expect("no panic in the worker");
+                return; // backend skipped
+            }
+            Ok(Report::Dropped { .. }) => unreachable!("dropped before dropping"),
+            Err(e) => {
+                // A panic in the set-up drops the sender: show the panic, not a timeout.
+                if e == std::sync::mpsc::RecvTimeoutError::Disconnected {
+                    worker.join().expect("no panic in the worker");
+                }
+                panic!("the worker did not get a reaper busy within {SET_UP:?}: {e}");
+            }
+        }
+        let Ok(Report::Dropped {
+            elapsed,
+            still_running,
+        }) = rx.recv_timeout(Duration::from_secs(10))
+        else {
+            panic!("the runtime was not dropped within 10 s while a reaper was running");
         };
+        worker.join().expect("no panic in the worker");
         assert!(!still_running, "the reaper ended with its runtime");
         eprintln!(
             "[{}] {} runtime with a busy reaper dropped in {elapsed:?}",
