@@ -1,331 +1,42 @@
-//! `SqlStore` beside hand-written raw sqlx doing the same work on the same table.
+//! The core API beside raw sqlx written by hand: `get` (hit, miss), `set` (insert of a new
+//! id, update of an existing one), `touch` (written, and skipped inside `touch_after`) and
+//! `destroy`, on SQLite in memory, SQLite as a WAL file, PostgreSQL and MySQL/MariaDB.
 //!
-//! For each backend (SQLite, PostgreSQL, MySQL/MariaDB) and each hot-path operation
-//! (`get` of a live session, `get` of an unknown id, `set` of a ~1 KiB JSON session,
-//! `touch`) a criterion group holds two functions on one table made by
-//! `store.migrate()`:
+//! The raw side is what an application would write against the same table (made by
+//! `store.migrate()`): plain SQL literals, `chrono` values bound and decoded natively where
+//! sqlx supports them (PostgreSQL `TIMESTAMPTZ`, MySQL `DATETIME(6)`; the table's SQLite
+//! `INTEGER` microseconds are bound as `i64`), the JSON parsed into a `serde_json::Value`
+//! and the expiry read back as a `DateTime<Utc>`, as the store's `get` returns them. It is
+//! not the store's SQL: no casts to text, no epoch extraction, a one-sided touch window.
 //!
-//! - `ours`: the store's method;
-//! - `raw`: `sqlx::query` with the same SQL text, the same bound values (timestamps
-//!   encoded as the dialect encodes them) and the same decoding (JSON parsed into a
-//!   `serde_json::Value`, expiry read back as a `DateTime<Utc>`), written as an
-//!   application would write it: `&'static str` SQL, borrowed binds, `fetch_optional`.
-//!
-//! Runtime, pool, table and rows are made outside the timed closures, and every group
-//! has its own table, dropped when the group ends.
+//! Ours and raw run alternately call by call (see `common`); the table printed at the end
+//! gives `median(ours) / median(raw)` per operation.
 //!
 //! ```text
-//! cargo bench --all-features --bench store -- --warm-up-time 1 --measurement-time 3
+//! cargo bench --all-features --bench store -- --warm-up-time 1 --measurement-time 2
 //! ```
-//!
-//! Server URLs are read at run time from `DATABASE_URL_POSTGRES` and `DATABASE_URL_MYSQL`
-//! (default `postgres://postgres@127.0.0.1:5432/test` and `mysql://root@127.0.0.1:3306/test`);
-//! a backend whose server is unreachable is skipped with a notice.
 
-use std::future::Future;
-use std::hint::black_box;
-use std::time::{Duration, Instant};
+mod common;
 
-use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
-use criterion::{criterion_group, criterion_main, Criterion};
+use std::time::Duration;
+
+use common::raw::{Raw, RawMySql, RawPg, RawSqlite};
+use common::{timed, Report};
+use criterion::Criterion;
 use serde_json::{json, Value};
 use sqlx::Pool;
-use sqlx_session_store::{Dialect, SqlStore};
+use sqlx_session_store::SqlStore;
 use tokio::runtime::Runtime;
 
-/// The id of the row every group reads or writes.
+/// The row every `get`, update, and touch reads or writes.
 const SID: &str = "bench-session-id-0123456789abcdef0123456789abcdef";
-/// An id that is never stored (`get` miss).
+/// Never stored (`get` miss).
 const MISSING: &str = "bench-session-id-that-is-not-stored-000000000000";
-/// How long both sides run alternately before a group is measured (see [`compare`]).
-const ALTERNATE_WARM_UP: Duration = Duration::from_secs(1);
-/// Lifetime given to sessions saved or touched without an explicit expiry, by both sides.
-const EXPIRATION: TimeDelta = TimeDelta::hours(24);
-
-/// The statements the store runs on one table, written out by hand for the raw side.
-///
-/// Leaked to `&'static str`, as an application's SQL literals are.
-struct RawSql {
-    /// sid, now → (data as text, expires as Unix microseconds)
-    get: &'static str,
-    /// sid, data, expires, created_at, updated_at
-    upsert: &'static str,
-    /// expires, updated_at, sid, now
-    touch: &'static str,
-    /// (none)
-    drop: &'static str,
-}
-
-impl RawSql {
-    fn new(get: String, upsert: String, touch: String, drop: String) -> Self {
-        Self {
-            get: get.leak(),
-            upsert: upsert.leak(),
-            touch: touch.leak(),
-            drop: drop.leak(),
-        }
-    }
-}
-
-/// One database: how to reach it, and the raw-sqlx side of each operation.
-trait Backend {
-    type DB: Dialect;
-    const NAME: &'static str;
-
-    /// A pool on the server, or a description of why it is unreachable.
-    async fn connect() -> Result<Pool<Self::DB>, String>;
-
-    /// The store's SQL for `table`, as this dialect writes it.
-    fn raw_sql(table: &str) -> RawSql;
-
-    async fn raw_get(
-        pool: &Pool<Self::DB>,
-        sql: &RawSql,
-        sid: &str,
-    ) -> Option<(Value, DateTime<Utc>)>;
-
-    async fn raw_set(pool: &Pool<Self::DB>, sql: &RawSql, sid: &str, data: &Value);
-
-    async fn raw_touch(pool: &Pool<Self::DB>, sql: &RawSql, sid: &str) -> bool;
-
-    async fn drop_table(pool: &Pool<Self::DB>, sql: &RawSql);
-
-    /// Removes what `connect` left behind (the SQLite file), after the pool is closed.
-    fn cleanup();
-}
-
-/// Implements [`Backend`] for one database from what really differs between databases:
-/// how it is reached (and cleaned up after), how it encodes a timestamp as a bound value,
-/// and its SQL text. The raw operations themselves are written once, here.
-macro_rules! backend {
-    (
-        $name:ident: $db:ty, $label:literal,
-        connect = $connect:path, cleanup = $cleanup:path, time = $time:path, sql = $sql:path
-    ) => {
-        struct $name;
-
-        impl Backend for $name {
-            type DB = $db;
-            const NAME: &'static str = $label;
-
-            async fn connect() -> Result<Pool<$db>, String> {
-                $connect().await
-            }
-
-            fn cleanup() {
-                $cleanup()
-            }
-
-            fn raw_sql(table: &str) -> RawSql {
-                $sql(table)
-            }
-
-            async fn raw_get(
-                pool: &Pool<$db>,
-                sql: &RawSql,
-                sid: &str,
-            ) -> Option<(Value, DateTime<Utc>)> {
-                let row: Option<(String, i64)> = sqlx::query_as(sql.get)
-                    .bind(sid)
-                    .bind($time(Utc::now()))
-                    .fetch_optional(pool)
-                    .await
-                    .expect("raw get");
-                row.map(|(data, micros)| {
-                    (
-                        serde_json::from_str(&data).expect("stored JSON"),
-                        DateTime::from_timestamp_micros(micros).expect("expiry in range"),
-                    )
-                })
-            }
-
-            async fn raw_set(pool: &Pool<$db>, sql: &RawSql, sid: &str, data: &Value) {
-                let json = serde_json::to_string(data).expect("serializable session");
-                let now = Utc::now();
-                sqlx::query(sql.upsert)
-                    .bind(sid)
-                    .bind(json)
-                    .bind($time(now + EXPIRATION))
-                    .bind($time(now))
-                    .bind($time(now))
-                    .execute(pool)
-                    .await
-                    .expect("raw set");
-            }
-
-            async fn raw_touch(pool: &Pool<$db>, sql: &RawSql, sid: &str) -> bool {
-                let now = Utc::now();
-                let done = sqlx::query(sql.touch)
-                    .bind($time(now + EXPIRATION))
-                    .bind($time(now))
-                    .bind(sid)
-                    .bind($time(now))
-                    .execute(pool)
-                    .await
-                    .expect("raw touch");
-                done.rows_affected() > 0
-            }
-
-            async fn drop_table(pool: &Pool<$db>, sql: &RawSql) {
-                sqlx::query(sql.drop)
-                    .execute(pool)
-                    .await
-                    .expect("drop bench table");
-            }
-        }
-    };
-}
-
-backend!(
-    Sqlite: sqlx::Sqlite, "sqlite",
-    connect = sqlite_connect, cleanup = sqlite_cleanup, time = micros, sql = sqlite_sql
-);
-backend!(
-    Postgres: sqlx::Postgres, "postgres",
-    connect = pg_connect, cleanup = nothing_to_clean, time = rfc3339, sql = pg_sql
-);
-backend!(
-    MySql: sqlx::MySql, "mysql",
-    connect = mysql_connect, cleanup = nothing_to_clean, time = datetime6, sql = mysql_sql
-);
-
-// ---------------------------------------------------------------- connecting
-
-fn sqlite_path() -> std::path::PathBuf {
-    std::env::temp_dir().join(format!(
-        "sqlx_session_store_bench_{}.db",
-        std::process::id()
-    ))
-}
-
-async fn sqlite_connect() -> Result<Pool<sqlx::Sqlite>, String> {
-    use sqlx::sqlite::{
-        SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
-    };
-    let options = SqliteConnectOptions::new()
-        .filename(sqlite_path())
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Normal);
-    SqlitePoolOptions::new()
-        .max_connections(2)
-        .connect_with(options)
-        .await
-        .map_err(|e| format!("{}: {e}", sqlite_path().display()))
-}
-
-fn sqlite_cleanup() {
-    for suffix in ["", "-wal", "-shm"] {
-        let mut path = sqlite_path().into_os_string();
-        path.push(suffix);
-        let _ = std::fs::remove_file(path);
-    }
-}
-
-/// Server databases keep nothing once the bench tables are dropped.
-fn nothing_to_clean() {}
-
-async fn pg_connect() -> Result<Pool<sqlx::Postgres>, String> {
-    let url = std::env::var("DATABASE_URL_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
-    sqlx::postgres::PgPoolOptions::new()
-        .max_connections(2)
-        .acquire_timeout(Duration::from_secs(5))
-        .connect(&url)
-        .await
-        .map_err(|e| format!("{url}: {e}"))
-}
-
-async fn mysql_connect() -> Result<Pool<sqlx::MySql>, String> {
-    let url = std::env::var("DATABASE_URL_MYSQL")
-        .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".to_owned());
-    sqlx::mysql::MySqlPoolOptions::new()
-        .max_connections(2)
-        .acquire_timeout(Duration::from_secs(5))
-        .connect(&url)
-        .await
-        .map_err(|e| format!("{url}: {e}"))
-}
-
-// ---------------------------------------------------------------- timestamps as bound
-
-/// SQLite: `INTEGER` microseconds since the Unix epoch.
-fn micros(t: DateTime<Utc>) -> i64 {
-    t.timestamp_micros()
-}
-
-/// PostgreSQL: RFC 3339 text with `Z`, cast to `timestamptz` in the SQL.
-fn rfc3339(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Micros, true)
-}
-
-/// MySQL: `DATETIME(6)` text holding UTC.
-fn datetime6(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M:%S%.6f").to_string()
-}
-
-// ---------------------------------------------------------------- the store's SQL, by hand
-
-fn sqlite_sql(table: &str) -> RawSql {
-    let t = format!("\"{table}\"");
-    RawSql::new(
-        format!("SELECT \"data\", \"expires\" FROM {t} WHERE \"sid\" = ? AND \"expires\" > ?"),
-        format!(
-            "INSERT INTO {t} (\"sid\", \"data\", \"expires\", \"created_at\", \"updated_at\") \
-             VALUES (?, ?, ?, ?, ?) ON CONFLICT (\"sid\") DO UPDATE SET \
-             \"data\" = excluded.\"data\", \"expires\" = excluded.\"expires\", \
-             \"updated_at\" = excluded.\"updated_at\""
-        ),
-        format!(
-            "UPDATE {t} SET \"expires\" = ?, \"updated_at\" = ? WHERE \"sid\" = ? AND \"expires\" > ?"
-        ),
-        format!("DROP TABLE IF EXISTS {t}"),
-    )
-}
-
-fn pg_sql(table: &str) -> RawSql {
-    let t = format!("\"{table}\"");
-    RawSql::new(
-        format!(
-            "SELECT \"data\"::text, (EXTRACT(EPOCH FROM \"expires\") * 1000000)::int8 FROM {t} \
-             WHERE \"sid\" = $1 AND \"expires\" > $2::timestamptz"
-        ),
-        format!(
-            "INSERT INTO {t} (\"sid\", \"data\", \"expires\", \"created_at\", \"updated_at\") \
-             VALUES ($1, $2::json, $3::timestamptz, $4::timestamptz, $5::timestamptz) \
-             ON CONFLICT (\"sid\") DO UPDATE SET \"data\" = excluded.\"data\", \
-             \"expires\" = excluded.\"expires\", \"updated_at\" = excluded.\"updated_at\""
-        ),
-        format!(
-            "UPDATE {t} SET \"expires\" = $1::timestamptz, \"updated_at\" = $2::timestamptz \
-             WHERE \"sid\" = $3 AND \"expires\" > $4::timestamptz"
-        ),
-        format!("DROP TABLE IF EXISTS {t}"),
-    )
-}
-
-fn mysql_sql(table: &str) -> RawSql {
-    let t = format!("`{table}`");
-    RawSql::new(
-        format!(
-            "SELECT `data`, TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', `expires`) \
-             FROM {t} WHERE `sid` = ? AND `expires` > ?"
-        ),
-        format!(
-            "INSERT INTO {t} (`sid`, `data`, `expires`, `created_at`, `updated_at`) \
-             VALUES (?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE `data` = VALUES(`data`), \
-             `expires` = VALUES(`expires`), `updated_at` = VALUES(`updated_at`)"
-        ),
-        format!("UPDATE {t} SET `expires` = ?, `updated_at` = ? WHERE `sid` = ? AND `expires` > ?"),
-        format!("DROP TABLE IF EXISTS {t}"),
-    )
-}
-
-// ---------------------------------------------------------------- the benchmarks
+const SAMPLES: usize = 30;
 
 /// A session of about 1 KiB of JSON, shaped like a web app's.
 fn session_data() -> Value {
-    let data = json!({
+    json!({
         "user_id": 7_123_456,
         "user_name": "ada.lovelace",
         "roles": ["reader", "editor"],
@@ -335,156 +46,150 @@ fn session_data() -> Value {
             .map(|i| json!({ "sku": format!("SKU-{i:05}"), "qty": i + 1, "price_cents": 1999 + i }))
             .collect::<Vec<_>>(),
         "flash": "x".repeat(480),
-    });
-    let size = serde_json::to_string(&data).map_or(0, |s| s.len());
-    assert!(
-        (900..=1100).contains(&size),
-        "session is {size} bytes, not ~1 KiB"
-    );
-    data
+    })
 }
 
-/// Compares `ours` and `raw` on one operation of one backend, on a table of its own.
-struct Group<'a, B: Backend> {
-    rt: &'a Runtime,
-    pool: &'a Pool<B::DB>,
-    store: SqlStore<B::DB>,
-    sql: RawSql,
-}
-
-impl<'a, B: Backend> Group<'a, B> {
-    fn new(rt: &'a Runtime, pool: &'a Pool<B::DB>, op: &str, data: &Value) -> Self {
-        let table = format!("bench_{}_{op}", std::process::id());
-        let store = SqlStore::builder(pool.clone())
-            .table_name(&table)
-            .expiration(Duration::from_secs(24 * 3600))
-            .build()
-            .expect("valid bench table name");
-        rt.block_on(async {
-            store.migrate().await.expect("migrate bench table");
-            store.set(SID, data, None).await.expect("seed session");
-        });
-        Self {
-            rt,
-            pool,
-            store,
-            sql: B::raw_sql(&table),
-        }
-    }
-
-    fn finish(self) {
-        self.rt.block_on(B::drop_table(self.pool, &self.sql));
-    }
-}
-
-/// Measures `ours` and `raw` as the criterion group `<backend>/<op>`.
-///
-/// Criterion measures one function after the other, so both sides first run alternately
-/// for [`ALTERNATE_WARM_UP`], outside any timing: neither is measured on a colder table,
-/// connection or server cache than the other.
-fn compare<B: Backend, FO: Future, FR: Future>(
+fn bench_target<R: Raw>(
     c: &mut Criterion,
     rt: &Runtime,
-    op: &str,
-    ours: impl Fn() -> FO,
-    raw: impl Fn() -> FR,
+    report: &mut Report,
+    name: &str,
+    pool: Pool<R::DB>,
 ) {
-    rt.block_on(async {
-        let started = Instant::now();
-        while started.elapsed() < ALTERNATE_WARM_UP {
-            black_box(ours().await);
-            black_box(raw().await);
-        }
-    });
-    let mut group = c.benchmark_group(format!("{}/{op}", B::NAME));
-    group.bench_function("ours", |b| b.to_async(rt).iter(&ours));
-    group.bench_function("raw", |b| b.to_async(rt).iter(&raw));
-    group.finish();
-}
-
-fn bench_backend<B: Backend>(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
-    let pool = match rt.block_on(B::connect()) {
-        Ok(pool) => pool,
-        Err(e) => {
-            eprintln!("NOTICE: skipping {} benches: {e} is unreachable", B::NAME);
-            return;
-        }
+    let table = common::table(&format!("core_{}", name.replace('-', "_")));
+    let build = |window: Duration| {
+        SqlStore::builder(pool.clone())
+            .table_name(&table)
+            .expiration(Duration::from_secs(24 * 3600))
+            .touch_after(window)
+            .build()
+            .expect("bench store")
     };
-    let pool = &pool;
+    // Every touch writes (the default) / touches inside 10 minutes are skipped.
+    let store = build(Duration::ZERO);
+    let lazy = build(Duration::from_secs(600));
+    let sql = R::sql(&table);
     let data = session_data();
-    let data = &data;
+    let (pool, store, lazy, sql, data) = (&pool, &store, &lazy, &sql, &data);
+    rt.block_on(async {
+        store.migrate().await.expect("migrate");
+        store.set(SID, data, None).await.expect("seed");
+        // Both sides read the same record.
+        let ours = store.get(SID).await.expect("get").expect("live");
+        let raw = R::get(pool, sql, SID).await.expect("raw live");
+        assert_eq!((ours.data, ours.expires), raw);
+        assert!(!lazy.touch(SID, None).await.expect("touch"));
+        assert!(!R::touch_if_old(pool, sql, SID).await);
+    });
+    let group = format!("core/{name}");
+    let g = group.as_str();
 
-    // get (hit): both sides read the same live row and decode the same record.
-    let g = Group::<B>::new(&rt, pool, "get_hit", data);
-    let (store, sql) = (&g.store, &g.sql);
-    let ours = rt.block_on(store.get(SID)).expect("ours get");
-    let raw = rt.block_on(B::raw_get(pool, sql, SID));
-    assert_eq!(
-        ours.map(|r| (r.data, r.expires)),
-        raw,
-        "both sides read the same record"
-    );
-    compare::<B, _, _>(
+    report.compare(
         c,
-        &rt,
+        rt,
+        g,
         "get_hit",
-        || store.get(SID),
-        || B::raw_get(pool, sql, SID),
+        SAMPLES,
+        |_| timed(store.get(SID)),
+        |_| timed(R::get(pool, sql, SID)),
     );
-    g.finish();
-
-    // get (miss): an id that was never stored.
-    let g = Group::<B>::new(&rt, pool, "get_miss", data);
-    let (store, sql) = (&g.store, &g.sql);
-    assert!(rt.block_on(store.get(MISSING)).expect("ours get").is_none());
-    assert!(rt.block_on(B::raw_get(pool, sql, MISSING)).is_none());
-    compare::<B, _, _>(
+    report.compare(
         c,
-        &rt,
+        rt,
+        g,
         "get_miss",
-        || store.get(MISSING),
-        || B::raw_get(pool, sql, MISSING),
+        SAMPLES,
+        |_| timed(store.get(MISSING)),
+        |_| timed(R::get(pool, sql, MISSING)),
     );
-    g.finish();
-
-    // set: an upsert of the ~1 KiB session onto an existing row (serialization included).
-    let g = Group::<B>::new(&rt, pool, "set", data);
-    let (store, sql) = (&g.store, &g.sql);
-    compare::<B, _, _>(
+    report.compare(
         c,
-        &rt,
-        "set",
-        || store.set(SID, data, None),
-        || B::raw_set(pool, sql, SID, data),
+        rt,
+        g,
+        "set_insert",
+        SAMPLES,
+        |i| async move {
+            let sid = format!("insert-ours-{i}");
+            timed(store.set(&sid, data, None)).await
+        },
+        |i| async move {
+            let sid = format!("insert-raw-{i}");
+            timed(R::set(pool, sql, &sid, data)).await
+        },
     );
-    g.finish();
-
-    // touch: extend a live session's expiry (the store's default: every touch writes).
-    let g = Group::<B>::new(&rt, pool, "touch", data);
-    let (store, sql) = (&g.store, &g.sql);
-    assert!(rt.block_on(store.touch(SID, None)).expect("ours touch"));
-    assert!(rt.block_on(B::raw_touch(pool, sql, SID)));
-    compare::<B, _, _>(
+    report.compare(
         c,
-        &rt,
-        "touch",
-        || store.touch(SID, None),
-        || B::raw_touch(pool, sql, SID),
+        rt,
+        g,
+        "set_update",
+        SAMPLES,
+        |_| timed(store.set(SID, data, None)),
+        |_| timed(R::set(pool, sql, SID, data)),
     );
-    g.finish();
-
-    rt.block_on(pool.close());
-    B::cleanup();
+    report.compare(
+        c,
+        rt,
+        g,
+        "touch_written",
+        SAMPLES,
+        |_| timed(store.touch(SID, None)),
+        |_| timed(R::touch(pool, sql, SID)),
+    );
+    report.compare(
+        c,
+        rt,
+        g,
+        "touch_skipped",
+        SAMPLES,
+        |_| timed(lazy.touch(SID, None)),
+        |_| timed(R::touch_if_old(pool, sql, SID)),
+    );
+    report.compare(
+        c,
+        rt,
+        g,
+        "destroy",
+        SAMPLES,
+        |i| async move {
+            let sid = format!("destroy-ours-{i}");
+            R::set(pool, sql, &sid, data).await;
+            timed(store.destroy(&sid)).await
+        },
+        |i| async move {
+            let sid = format!("destroy-raw-{i}");
+            R::set(pool, sql, &sid, data).await;
+            timed(R::destroy(pool, sql, &sid)).await
+        },
+    );
+    rt.block_on(async {
+        R::drop_table(pool, sql).await;
+        pool.close().await;
+    });
 }
 
-criterion_group!(
-    benches,
-    bench_backend::<Sqlite>,
-    bench_backend::<Postgres>,
-    bench_backend::<MySql>
-);
-criterion_main!(benches);
+fn main() {
+    let mut c = common::criterion();
+    let rt = common::runtime();
+    let mut report = Report::default();
+    if common::wanted("sqlite-mem") {
+        let pool = rt.block_on(common::sqlite_memory("core"));
+        bench_target::<RawSqlite>(&mut c, &rt, &mut report, "sqlite-mem", pool);
+    }
+    if common::wanted("sqlite-wal") {
+        let pool = rt.block_on(common::sqlite_wal("core"));
+        bench_target::<RawSqlite>(&mut c, &rt, &mut report, "sqlite-wal", pool);
+        common::remove_sqlite("core");
+    }
+    if common::wanted("postgres") {
+        if let Some(pool) = rt.block_on(common::postgres(2)) {
+            bench_target::<RawPg>(&mut c, &rt, &mut report, "postgres", pool);
+        }
+    }
+    if common::wanted("mysql") {
+        if let Some(pool) = rt.block_on(common::mysql(2)) {
+            bench_target::<RawMySql>(&mut c, &rt, &mut report, "mysql", pool);
+        }
+    }
+    c.final_summary();
+    report.print("Core operations: median(ours) / median(raw), one run");
+}
