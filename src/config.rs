@@ -245,7 +245,7 @@ impl<DB: Dialect> Builder<DB> {
     ///
     /// tower-sessions' save carries no "changed" flag, so the store compares the data it is
     /// given with what it last loaded or wrote for that session: equal data takes the
-    /// `touch` path, and an unchanged copy held by one app instance never overwrites newer
+    /// `touch` path, and an unchanged copy held by one app instance does not overwrite newer
     /// data another instance wrote. Knowing the stored expiry also lets an unchanged save
     /// inside `touch_after` skip its statement (all front ends). A session that has been
     /// forgotten (more sessions active than this) is written in full on its next save,

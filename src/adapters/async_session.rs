@@ -29,9 +29,11 @@
 //! - The stored data is the session's data map as a JSON object, each value stored as
 //!   the JSON it holds (`{"count": 3}`, not `{"count": "3"}`): the same layout the
 //!   tower-sessions front end writes, so one table reads the same whichever front end
-//!   wrote it. Values are therefore kept with `serde_json::Value`'s precision, and a value
-//!   put in with [`Session::insert_raw`] that is not JSON makes `store_session` fail
-//!   with [`Error::Serialize`] rather than be changed silently.
+//!   wrote it. Each value is written as the JSON text the session holds (only surrounding
+//!   whitespace is trimmed); a value put in with [`Session::insert_raw`] that
+//!   `serde_json::Value` would not accept (not JSON, `1E400`, a lone surrogate) makes
+//!   `store_session` fail with [`Error::Serialize`] rather than write a row other readers
+//!   would find corrupt.
 //! - `store_session` keeps the session's own expiry (to the microsecond); a session
 //!   without one expires after the store's `expiration`. It returns
 //!   [`Session::into_cookie_value`], which is `Some` for a new (or regenerated) session
@@ -46,8 +48,9 @@
 //!   sessions and moves their expiry on every request by default) and axum-sessions
 //!   (`PersistencePolicy::Always`, its default) therefore cost no write on a read-only
 //!   request, and a stale unchanged copy never overwrites newer data.
-//! - The data is written as JSON text in one pass (each value is checked to be JSON, not
-//!   re-parsed into a tree), and a row is parsed once into the session.
+//! - Only a changed session is serialized at all. The row text is built once from the
+//!   session's values (each checked to be valid JSON), and a row is parsed once, each
+//!   value kept as raw JSON text for the session.
 
 use std::collections::HashMap;
 
@@ -70,10 +73,14 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
         let Ok(id) = Session::id_from_cookie_value(&cookie_value) else {
             return Ok(None);
         };
-        let Some((text, expires)) = self.load_tracked(&id, false).await? else {
+        // async-session has its own change flag: no digest needed.
+        let found = self
+            .load_tracked(&id, |text| Ok((decode_data(text)?, None)))
+            .await?;
+        let Some((data, expires)) = found else {
             return Ok(None);
         };
-        Ok(Some(decode(id, &text, expires)?))
+        Ok(Some(into_session(id, data, expires)?))
     }
 
     async fn store_session(&self, session: Session) -> async_session::Result<Option<String>> {
@@ -136,8 +143,10 @@ fn encode(session: &Session) -> Result<Payload<'static>, Error> {
         let Value::String(raw) = value else {
             return Err(shape());
         };
-        // Each value is JSON text already (`Session::insert`); check, don't rebuild it.
-        serde_json::from_str::<serde::de::IgnoredAny>(&raw).map_err(Error::Serialize)?;
+        // Each value is JSON text already (`Session::insert`), but `insert_raw` takes any
+        // string: check it is JSON that every reader of the table (a `serde_json::Value`)
+        // accepts, so that a row written here never reads back as corrupt elsewhere.
+        serde_json::from_str::<Value>(&raw).map_err(Error::Serialize)?;
         size += key.len() + raw.len() + 4;
         entries.push((key, raw));
     }
@@ -156,15 +165,23 @@ fn encode(session: &Session) -> Result<Payload<'static>, Error> {
     Ok(Payload::text(text))
 }
 
-/// Rebuilds a session from its row: the id it was looked up by, its data text and expiry.
-fn decode(id: String, text: &str, expires: DateTime<Utc>) -> Result<Session, Error> {
-    // One parse: each value is kept as the JSON text `Session` holds it in.
+/// A row's data text as the session's map: one parse, each value kept as the JSON text
+/// `Session` holds it in.
+fn decode_data(text: &str) -> Result<Map<String, Value>, Error> {
     let map: HashMap<String, &RawValue> =
         serde_json::from_str(text).map_err(Error::corrupt("data is not a JSON object"))?;
-    let data: Map<String, Value> = map
+    Ok(map
         .into_iter()
         .map(|(key, raw)| (key, Value::String(raw.get().to_owned())))
-        .collect();
+        .collect())
+}
+
+/// Rebuilds a session from its row: the id it was looked up by, its data and expiry.
+fn into_session(
+    id: String,
+    data: Map<String, Value>,
+    expires: DateTime<Utc>,
+) -> Result<Session, Error> {
     // `Session` has no constructor taking an id; it derives `Deserialize` from exactly
     // these three fields (its cookie value and flags are skipped and start empty).
     let whole = serde_json::json!({

@@ -23,7 +23,8 @@
 //!   [`touch`](SqlStore::touch) (nothing within `touch_after`, nothing at all under
 //!   `disable_touch`). So sliding sessions (`Expiry::OnInactivity` with
 //!   `with_always_save(true)`) cost no write on a read-only request, and an unchanged copy
-//!   held by one app instance never overwrites newer data written by another. Data is
+//!   held by one app instance does not overwrite newer data written by another (while
+//!   this instance has not loaded the session again meanwhile; see the README). Data is
 //!   compared in canonical form (keys sorted at every depth), whatever the map order.
 //!   See [`Builder::tracked_sessions`](crate::Builder::tracked_sessions) for the bound.
 //! - `load` never returns an expired session. The stored data is the record's data map
@@ -71,16 +72,15 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
 
     async fn load(&self, session_id: &Id) -> session_store::Result<Option<Record>> {
         let found = self
-            .load_tracked(&session_id.to_string(), true)
+            .load_tracked(&session_id.to_string(), |text| {
+                let data: HashMap<String, serde_json::Value> = serde_json::from_str(text)
+                    .map_err(Error::corrupt("data is not a JSON object"))?;
+                let digest = Payload::canonical_digest(&data)?;
+                Ok((data, Some(digest)))
+            })
             .await
             .map_err(convert)?;
-        let Some((text, expires)) = found else {
-            return Ok(None);
-        };
-        let data: HashMap<String, serde_json::Value> = serde_json::from_str(&text)
-            .map_err(Error::corrupt("data is not a JSON object"))
-            .map_err(convert)?;
-        Ok(Some(Record {
+        Ok(found.map(|(data, expires)| Record {
             id: *session_id,
             data,
             expiry_date: to_time(expires),

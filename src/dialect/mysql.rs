@@ -17,11 +17,11 @@ const MIGRATE_LOCK_SECONDS: i64 = 60;
 
 impl Backend for MySql {
     // A column is a key when a unique index (or the primary key) has it as its only column.
-    const COLUMNS_QUERY: &'static str =
-        "SELECT CAST(c.column_name AS CHAR), CAST(c.column_type AS CHAR), \
+    const COLUMNS_QUERY: &'static str = "SELECT CAST(c.column_name AS CHAR), \
+         CAST(CONCAT(c.column_type, IFNULL(CONCAT(' collate ', c.collation_name), '')) AS CHAR), \
          CAST(EXISTS (SELECT 1 FROM information_schema.statistics s \
            WHERE s.table_schema = c.table_schema AND s.table_name = c.table_name \
-           AND s.column_name = c.column_name AND s.non_unique = 0 \
+           AND s.column_name = c.column_name AND s.non_unique = 0 AND s.sub_part IS NULL \
            AND NOT EXISTS (SELECT 1 FROM information_schema.statistics o \
              WHERE o.table_schema = s.table_schema AND o.table_name = s.table_name \
              AND o.index_name = s.index_name AND o.seq_in_index > 1)) AS SIGNED) \
@@ -60,6 +60,16 @@ impl Backend for MySql {
     fn column_problem(ty: ColumnType, declared: &str) -> Option<String> {
         let declared = declared.to_ascii_lowercase();
         match ty {
+            // Ids are secrets compared exactly: a collation (other than a binary one without
+            // padding) makes `abc` match `ABC` or `abc `, two sessions one row.
+            ColumnType::SessionId
+                if declared.contains(" collate ") && !declared.ends_with("_nopad_bin") =>
+            {
+                Some(format!(
+                    "is `{declared}`, which compares ids by a collation; the store needs \
+                     VARBINARY(255) (bytes, compared exactly)"
+                ))
+            }
             ColumnType::Of(ColumnKind::Timestamp) if !declared.starts_with("datetime") => {
                 Some(format!(
                     "is `{declared}`; the store needs DATETIME (a TIMESTAMP is converted \

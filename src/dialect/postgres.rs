@@ -18,6 +18,7 @@ impl Backend for Postgres {
     const COLUMNS_QUERY: &'static str =
         "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod), \
          (EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = a.attrelid AND i.indisunique \
+         AND i.indisvalid AND i.indimmediate AND i.indpred IS NULL \
          AND i.indnkeyatts = 1 AND i.indkey[0] = a.attnum))::int::int8 \
          FROM pg_attribute a \
          WHERE a.attrelid = to_regclass(CASE WHEN $1::text IS NULL THEN quote_ident($2::text) \
@@ -50,7 +51,9 @@ impl Backend for Postgres {
 
     fn column_problem(ty: ColumnType, declared: &str) -> Option<String> {
         match ty {
-            ColumnType::Of(ColumnKind::Timestamp) if !declared.ends_with("with time zone") => {
+            ColumnType::Of(ColumnKind::Timestamp)
+                if !(declared.starts_with("timestamp") && declared.ends_with("with time zone")) =>
+            {
                 Some(format!(
                     "is `{declared}`, whose instants depend on the connection's TimeZone; \
                      the store needs TIMESTAMPTZ"

@@ -16,7 +16,8 @@ impl Backend for Sqlite {
     // A column is a key when it is the whole primary key, or a unique index has it alone.
     const COLUMNS_QUERY: &'static str = "SELECT c.name, c.type, \
          CASE WHEN (c.pk = 1 AND (SELECT COUNT(*) FROM pragma_table_info(?2, ?1) WHERE pk > 0) = 1) \
-         OR EXISTS (SELECT 1 FROM pragma_index_list(?2, ?1) il WHERE il.\"unique\" = 1 \
+         OR EXISTS (SELECT 1 FROM pragma_index_list(?2, ?1) il \
+           WHERE il.\"unique\" = 1 AND il.partial = 0 \
            AND (SELECT COUNT(*) FROM pragma_index_info(il.name, ?1)) = 1 \
            AND (SELECT ii.name FROM pragma_index_info(il.name, ?1) ii) = c.name) \
          THEN 1 ELSE 0 END \
@@ -44,11 +45,14 @@ impl Backend for Sqlite {
     }
 
     fn column_problem(ty: ColumnType, declared: &str) -> Option<String> {
-        // The store writes timestamps as integer microseconds (INTEGER affinity).
+        // The store writes timestamps as integer microseconds. SQLite keeps them as integers
+        // in a column of INTEGER, NUMERIC or no affinity, but turns them into text (TEXT
+        // affinity) or floats (REAL affinity), which then compare wrongly.
+        let upper = declared.to_ascii_uppercase();
+        let text = ["CHAR", "CLOB", "TEXT"].iter().any(|t| upper.contains(t));
+        let real = ["REAL", "FLOA", "DOUB"].iter().any(|t| upper.contains(t));
         match ty {
-            ColumnType::Of(ColumnKind::Timestamp)
-                if !declared.to_ascii_uppercase().contains("INT") =>
-            {
+            ColumnType::Of(ColumnKind::Timestamp) if !upper.contains("INT") && (text || real) => {
                 Some(format!(
                     "is `{declared}`; the store writes integer microseconds and needs INTEGER"
                 ))

@@ -5,7 +5,7 @@
 use chrono::{DateTime, TimeDelta, Utc};
 
 use super::known::{Key, Seen};
-use super::payload::{digest, Payload};
+use super::payload::{Digest, Payload};
 use super::row::text_param;
 use super::{check_sid, SqlStore};
 use crate::dialect::Dialect;
@@ -35,26 +35,32 @@ fn within(stored: DateTime<Utc>, wanted: DateTime<Utc>, window: TimeDelta) -> bo
 }
 
 impl<DB: Dialect> SqlStore<DB> {
-    /// The live row `sid` (data text and expiry) for a front end, remembering its expiry
-    /// and, with `track_data`, the digest of its data, for the session's next save.
-    pub(crate) async fn load_tracked(
+    /// The live row `sid` for a front end, its data parsed by `parse`, remembering the
+    /// stored expiry and the digest `parse` gives (of the data's canonical form; `None`
+    /// when the front end has its own change flag), for the session's next save.
+    ///
+    /// The digest is of the canonical form of what was parsed, never of the row's text
+    /// as the database returns it: a JSONB (or MySQL `JSON`) column, or a row written by
+    /// another writer, gives equal data in another text.
+    pub(crate) async fn load_tracked<T>(
         &self,
         sid: &str,
-        track_data: bool,
-    ) -> Result<Option<(String, DateTime<Utc>)>> {
-        let found = self.fetch_row("load", sid).await?;
+        parse: impl FnOnce(&str) -> Result<(T, Option<Digest>)>,
+    ) -> Result<Option<(T, DateTime<Utc>)>> {
         let key = Key::of(sid);
-        match &found {
-            Some((data, expires)) => self.inner.known.put(
-                key,
-                Seen {
-                    data: track_data.then(|| digest(data.as_bytes())),
-                    expires: *expires,
-                },
-            ),
-            None => self.inner.known.forget(key),
-        }
-        Ok(found)
+        let Some((text, expires)) = self.fetch_row("load", sid).await? else {
+            self.inner.known.forget(key);
+            return Ok(None);
+        };
+        let (data, digest) = parse(&text)?;
+        self.inner.known.put(
+            key,
+            Seen {
+                data: digest,
+                expires,
+            },
+        );
+        Ok(Some((data, expires)))
     }
 
     /// A framework's save of a session it loaded. In one statement at most:

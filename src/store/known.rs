@@ -2,7 +2,8 @@
 //! the data and the stored expiry. It lets a framework's save of an unchanged session skip
 //! the data write (and, inside `touch_after`, the statement), without a read first.
 //!
-//! Bounded: at most `capacity` sessions are remembered, in two generations. New and
+//! Bounded: at most `capacity` sessions are remembered, in two generations of at most half
+//! the capacity each. New and
 //! recently used entries go to the young one; when it is half full it becomes the old one,
 //! and the old one is dropped. A session that is forgotten is simply written in full on its
 //! next save, exactly as if the store did no change detection.
@@ -121,9 +122,16 @@ impl Known {
         allow(dead_code)
     )]
     fn insert_young(&self, g: &mut Generations, key: Key, seen: Seen) {
-        let half = self.capacity.div_ceil(2);
-        if g.young.len() >= half && !g.young.contains_key(&key) {
-            g.old = std::mem::take(&mut g.young);
+        // Each generation holds at most half the capacity (a capacity of 1: one entry, no
+        // old generation), so both together never hold more than `capacity`.
+        let half = self.capacity / 2;
+        if g.young.len() >= half.max(1) && !g.young.contains_key(&key) {
+            g.old = if half == 0 {
+                HashMap::new()
+            } else {
+                std::mem::take(&mut g.young)
+            };
+            g.young.clear();
         }
         g.young.insert(key, seen);
     }
@@ -164,6 +172,18 @@ mod tests {
         assert_eq!(known.get(Key::of("39")), Some(seen(39)));
         known.forget(Key::of("39"));
         assert_eq!(known.get(Key::of("39")), None);
+    }
+
+    #[test]
+    fn odd_and_tiny_capacities_stay_bounded() {
+        for capacity in [1, 2, 3, 5] {
+            let known = Known::new(capacity);
+            for n in 0..50u8 {
+                known.put(Key::of(&n.to_string()), seen(n));
+                assert!(known.len() <= capacity, "{} of {capacity}", known.len());
+                assert_eq!(known.get(Key::of(&n.to_string())), Some(seen(n)));
+            }
+        }
     }
 
     #[test]

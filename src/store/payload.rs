@@ -78,6 +78,26 @@ impl<'a> Payload<'a> {
         })
     }
 
+    /// The digest [`canonical`](Self::canonical) would give for these entries, without
+    /// building the text: the canonical JSON is streamed into the hash.
+    #[cfg(feature = "tower-sessions")]
+    pub(crate) fn canonical_digest<'m, I>(entries: I) -> Result<Digest>
+    where
+        I: IntoIterator<Item = (&'m String, &'m Value)>,
+    {
+        use std::io::Write;
+        let mut hasher = blake3::Hasher::new();
+        {
+            let mut sink = std::io::BufWriter::with_capacity(64 * 1024, &mut hasher);
+            serde_json::to_writer(&mut sink, &SortedMap::new(entries)).map_err(Error::Serialize)?;
+            sink.flush()
+                .map_err(|e| Error::Serialize(serde_json::Error::io(e)))?;
+        }
+        let mut out = [0; 16];
+        out.copy_from_slice(&hasher.finalize().as_bytes()[..16]);
+        Ok(out)
+    }
+
     /// The data as a `Value`, for the custom-columns hook: borrowed when the caller had
     /// one, else parsed from the text (only ever called when a hook is configured).
     pub(crate) fn parsed(&self) -> Result<Cow<'_, Value>> {
@@ -166,6 +186,7 @@ mod tests {
         assert_eq!(pa.text, r#"{"a":"é\"\n","b":{"x":[{"p":2,"q":1}],"y":1}}"#);
         assert_eq!(pa.text, pb.text);
         assert_eq!(pa.digest, pb.digest);
+        assert_eq!(pa.digest, Some(Payload::canonical_digest(&b).unwrap()));
 
         b.insert("a".to_owned(), json!("e"));
         assert_ne!(Payload::canonical(&b).unwrap().digest, pa.digest);

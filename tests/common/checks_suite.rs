@@ -367,13 +367,55 @@ pub async fn app_managed_tables_without_a_key_or_with_zoned_times_are_refused<B:
             "sid",
         ),
     ];
-    for (tag, columns, bad) in cases {
+    let mut extra: Vec<(&str, String, &str, Option<String>)> = Vec::new();
+    match B::NAME {
+        // A unique index that covers only part of the id, or only some rows, is no key.
+        "mysql" => {
+            extra.push((
+                "prefix",
+                format!("sid {id} NOT NULL, data {json} NOT NULL, expires {time} NOT NULL, UNIQUE KEY (sid(4))"),
+                "sid",
+                None,
+            ));
+            extra.push((
+                "ci",
+                format!("sid VARCHAR(255) NOT NULL PRIMARY KEY, data {json} NOT NULL, expires {time} NOT NULL"),
+                "sid",
+                None,
+            ));
+        }
+        _ => extra.push((
+            "partial",
+            format!("sid {id} NOT NULL, data {json} NOT NULL, expires {time} NOT NULL"),
+            "sid",
+            Some("CREATE UNIQUE INDEX {idx} ON {t} (sid) WHERE expires IS NOT NULL".to_owned()),
+        )),
+    }
+    if B::NAME == "postgres" {
+        extra.push((
+            "timeofday",
+            format!("sid {id} NOT NULL PRIMARY KEY, data {json} NOT NULL, expires TIME WITH TIME ZONE NOT NULL"),
+            "expires",
+            None,
+        ));
+    }
+    let cases = cases
+        .into_iter()
+        .map(|(tag, cols, bad)| (tag, cols, bad, None))
+        .chain(extra);
+    for (tag, columns, bad, index) in cases {
         let table = ctx.table(tag);
         B::exec(
             &pool,
             &format!("CREATE TABLE {} ({columns})", B::quote(&table)),
         )
         .await;
+        if let Some(index) = index {
+            let sql = index
+                .replace("{idx}", &B::quote(&format!("{table}_u")))
+                .replace("{t}", &B::quote(&table));
+            B::exec(&pool, &sql).await;
+        }
         let s = SqlStore::builder(pool.clone())
             .table_name(&table)
             .without_timestamp_columns()
@@ -392,5 +434,24 @@ pub async fn app_managed_tables_without_a_key_or_with_zoned_times_are_refused<B:
         let count = format!("SELECT COUNT(*) FROM {}", B::quote(&table));
         assert_eq!(B::scalar(&pool, &count).await, 0, "{tag}: nothing written");
     }
+    // Valid variants pass: an id that is UNIQUE rather than the primary key.
+    let table = ctx.table("unique");
+    B::exec(
+        &pool,
+        &format!(
+            "CREATE TABLE {} (sid {id} NOT NULL UNIQUE, data {json} NOT NULL, expires {time} NOT NULL)",
+            B::quote(&table)
+        ),
+    )
+    .await;
+    let s = SqlStore::builder(pool.clone())
+        .table_name(&table)
+        .without_timestamp_columns()
+        .build()
+        .unwrap();
+    s.verify_schema().await.unwrap();
+    s.set("a", &json!(1), None).await.unwrap();
+    s.set("a", &json!(2), None).await.unwrap();
+    assert_eq!(s.get("a").await.unwrap().unwrap().data, json!(2));
     B::cleanup(pool, &ctx).await;
 }

@@ -90,6 +90,7 @@ macro_rules! store_suite {
                 forgotten_sessions_are_written_in_full,
                 stale_copy_in_one_instance_keeps_the_change,
                 expiry_slides_with_reads,
+                non_canonical_row_text_is_not_a_change,
             );
         }
     };
