@@ -137,7 +137,10 @@ impl<DB: Dialect> SqlStore<DB> {
         // The hook runs once; only the id changes between attempts.
         let row = self.row_values(&first, data, Some(expires))?;
         let mut sid = first;
-        for attempt in 1..=CREATE_ATTEMPTS {
+        for attempt in 0..CREATE_ATTEMPTS {
+            if attempt > 0 {
+                sid = next_id(attempt);
+            }
             check_sid(&sid)?;
             let mut values = row.clone();
             values.sid = text_param(&sid);
@@ -148,9 +151,6 @@ impl<DB: Dialect> SqlStore<DB> {
                 };
                 self.inner.known.put(Key::of(&sid), seen);
                 return Ok(());
-            }
-            if attempt < CREATE_ATTEMPTS {
-                sid = next_id(attempt);
             }
         }
         Err(Error::IdCollision {

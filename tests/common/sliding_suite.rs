@@ -709,3 +709,56 @@ pub async fn non_canonical_row_text_is_not_a_change<B: Backend>(ctx: Ctx) {
     );
     B::cleanup(pool, &ctx).await;
 }
+
+/// The row's expiry never lags the framework's by more than `touch_after`, whatever mix of
+/// changed and unchanged saves came before (a changed save inside the window keeps the
+/// stored expiry, and the store must remember that it did).
+pub async fn expiry_lags_by_at_most_touch_after<B: Backend>(ctx: Ctx) {
+    use tower_sessions::session::{Id, Record};
+    use tower_sessions::session_store::SessionStore;
+    let pool = pool_or_skip!(B, ctx);
+    let window = time::Duration::seconds(10);
+    let (store, _) = counted_store::<B>(&pool, &ctx, "lag", |b| {
+        b.touch_after(Duration::from_secs(10))
+    })
+    .await;
+    let start = time::OffsetDateTime::now_utc() + time::Duration::hours(1);
+    let start = start.replace_nanosecond(0).unwrap();
+    let mut record = Record {
+        id: Id::default(),
+        data: HashMap::from([("n".to_owned(), json!(0))]),
+        expiry_date: start,
+    };
+    SessionStore::create(&store, &mut record).await.unwrap();
+    // (seconds after the start, whether the data changes)
+    let steps = [
+        (6, true),
+        (13, false),
+        (19, true),
+        (27, false),
+        (31, false),
+        (45, true),
+    ];
+    // One loaded copy saved again and again (a request that saves several times): the
+    // store's memory of the stored expiry is all that decides each save.
+    let mut r = SessionStore::load(&store, &record.id)
+        .await
+        .unwrap()
+        .unwrap();
+    for (n, (secs, change)) in steps.into_iter().enumerate() {
+        if change {
+            r.data.insert("n".to_owned(), json!(n));
+        }
+        r.expiry_date = start + time::Duration::seconds(secs);
+        SessionStore::save(&store, &r).await.unwrap();
+        let stored = store.get(&record.id.to_string()).await.unwrap().unwrap();
+        let at = time::OffsetDateTime::from_unix_timestamp(stored.expires.timestamp()).unwrap();
+        assert!(
+            (r.expiry_date - at).abs() <= window,
+            "step {n}: stored {at}, wanted {}",
+            r.expiry_date
+        );
+        assert_eq!(stored.data, json!(r.data), "step {n}");
+    }
+    B::cleanup(pool, &ctx).await;
+}
