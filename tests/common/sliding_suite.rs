@@ -760,5 +760,19 @@ pub async fn expiry_lags_by_at_most_touch_after<B: Backend>(ctx: Ctx) {
         );
         assert_eq!(stored.data, json!(r.data), "step {n}");
     }
+    // An unchanged save that refreshed the expiry is remembered: the next unchanged save
+    // inside the window runs no statement at all.
+    capture::install_with_statements();
+    let quoted = B::quote(&ctx.table("lag"));
+    r.expiry_date = start + time::Duration::seconds(70);
+    SessionStore::save(&store, &r).await.unwrap();
+    let before = capture::statements_on(&quoted).len();
+    r.expiry_date = start + time::Duration::seconds(72);
+    SessionStore::save(&store, &r).await.unwrap();
+    assert_eq!(
+        capture::statements_on(&quoted).len(),
+        before,
+        "the refreshed expiry was remembered"
+    );
     B::cleanup(pool, &ctx).await;
 }
