@@ -774,5 +774,17 @@ pub async fn expiry_lags_by_at_most_touch_after<B: Backend>(ctx: Ctx) {
         before,
         "the refreshed expiry was remembered"
     );
+    // Likewise after a changed save that wrote a new expiry.
+    r.data.insert("n".to_owned(), json!("changed"));
+    r.expiry_date = start + time::Duration::seconds(100);
+    SessionStore::save(&store, &r).await.unwrap();
+    let before = capture::statements_on(&quoted).len();
+    r.expiry_date = start + time::Duration::seconds(102);
+    SessionStore::save(&store, &r).await.unwrap();
+    assert_eq!(
+        capture::statements_on(&quoted).len(),
+        before,
+        "the expiry written with the data was remembered"
+    );
     B::cleanup(pool, &ctx).await;
 }
