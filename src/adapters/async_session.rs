@@ -146,7 +146,7 @@ fn encode(session: &Session) -> Result<Payload<'static>, Error> {
         // Each value is JSON text already (`Session::insert`), but `insert_raw` takes any
         // string: check it is JSON that every reader of the table (a `serde_json::Value`)
         // accepts, so that a row written here never reads back as corrupt elsewhere.
-        serde_json::from_str::<Value>(&raw).map_err(Error::Serialize)?;
+        serde_json::from_str::<StrictJson>(&raw).map_err(Error::Serialize)?;
         size += key.len() + raw.len() + 4;
         entries.push((key, raw));
     }
@@ -163,6 +163,64 @@ fn encode(session: &Session) -> Result<Payload<'static>, Error> {
     }
     text.push('}');
     Ok(Payload::text(text))
+}
+
+/// Checks that a text is JSON that `serde_json::Value` accepts (numbers in range, no lone
+/// surrogates), without building a `Value`: a visitor that accepts every JSON shape and
+/// keeps nothing.
+struct StrictJson;
+
+impl<'de> serde::Deserialize<'de> for StrictJson {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(StrictJson)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for StrictJson {
+    type Value = StrictJson;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Self, E> {
+        Ok(self)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Self, E> {
+        Ok(self)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Self, E> {
+        Ok(self)
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self, E> {
+        if v.is_finite() {
+            Ok(self)
+        } else {
+            Err(E::custom("number out of range"))
+        }
+    }
+
+    // Strings come here unescaped, so an invalid escape (a lone surrogate) is an error.
+    fn visit_str<E>(self, _: &str) -> Result<Self, E> {
+        Ok(self)
+    }
+
+    fn visit_unit<E>(self) -> Result<Self, E> {
+        Ok(self)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self, A::Error> {
+        while seq.next_element::<StrictJson>()?.is_some() {}
+        Ok(self)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self, A::Error> {
+        while map.next_entry::<StrictJson, StrictJson>()?.is_some() {}
+        Ok(self)
+    }
 }
 
 /// A row's data text as the session's map: one parse, each value kept as the JSON text
@@ -191,4 +249,40 @@ fn into_session(
     });
     serde_json::from_value(whole)
         .map_err(Error::corrupt("row does not make an async-session Session"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StrictJson;
+
+    #[test]
+    fn strict_json_accepts_what_value_accepts_and_nothing_else() {
+        for text in [
+            r#"{"a":[1,-2,3.5e10,"x\u00e9\n",null,true,{"b":{}}]}"#,
+            "18446744073709551615",
+            r#""\ud83d\ude00""#,
+            " 1 ",
+        ] {
+            assert!(
+                serde_json::from_str::<serde_json::Value>(text).is_ok(),
+                "{text}"
+            );
+            assert!(serde_json::from_str::<StrictJson>(text).is_ok(), "{text}");
+        }
+        for text in [
+            "1E400",
+            "-1e999",
+            "[1E400]",
+            r#""\ud800""#,
+            r#"{"a":"\udc00"}"#,
+            "{",
+            "nan",
+        ] {
+            assert!(
+                serde_json::from_str::<serde_json::Value>(text).is_err(),
+                "{text}"
+            );
+            assert!(serde_json::from_str::<StrictJson>(text).is_err(), "{text}");
+        }
+    }
 }
