@@ -26,6 +26,18 @@ pub struct Captured {
 }
 
 impl Captured {
+    /// Records an event: its target, level, message and every other field.
+    pub fn of(event: &Event<'_>) -> Self {
+        let mut visitor = Fields::default();
+        event.record(&mut visitor);
+        Captured {
+            target: event.metadata().target().to_owned(),
+            level: *event.metadata().level(),
+            message: visitor.message,
+            fields: visitor.fields,
+        }
+    }
+
     pub fn field(&self, name: &str) -> Option<&str> {
         self.fields.get(name).map(String::as_str)
     }
@@ -138,18 +150,10 @@ impl Subscriber for Recorder {
     fn record_follows_from(&self, _span: &Id, _follows: &Id) {}
 
     fn event(&self, event: &Event<'_>) {
-        let mut visitor = Fields::default();
-        event.record(&mut visitor);
-        let target = event.metadata().target();
-        if target == SQLX_QUERY && !STATEMENTS.load(Ordering::Relaxed) {
+        if event.metadata().target() == SQLX_QUERY && !STATEMENTS.load(Ordering::Relaxed) {
             return;
         }
-        let captured = Captured {
-            target: target.to_owned(),
-            level: *event.metadata().level(),
-            message: visitor.message,
-            fields: visitor.fields,
-        };
+        let captured = Captured::of(event);
         EVENTS
             .lock()
             .unwrap_or_else(|e| e.into_inner())

@@ -6,8 +6,6 @@
 
 #![allow(dead_code)]
 
-use std::collections::BTreeMap;
-use std::fmt;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -18,7 +16,6 @@ use serde_json::json;
 use sqlx::pool::PoolConnection;
 use sqlx::Pool;
 use sqlx_session_store::{Error, ReaperHandle, SqlStore, DEFAULT_DELETE_BATCH_SIZE};
-use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Level, Metadata, Subscriber};
 
@@ -512,14 +509,7 @@ impl Subscriber for TaskLog {
     fn record_follows_from(&self, _span: &Id, _follows: &Id) {}
 
     fn event(&self, event: &Event<'_>) {
-        let mut fields = EventFields::default();
-        event.record(&mut fields);
-        let captured = Captured {
-            target: event.metadata().target().to_owned(),
-            level: *event.metadata().level(),
-            message: fields.message,
-            fields: fields.fields,
-        };
+        let captured = Captured::of(event);
         self.events
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -529,32 +519,6 @@ impl Subscriber for TaskLog {
     fn enter(&self, _span: &Id) {}
 
     fn exit(&self, _span: &Id) {}
-}
-
-#[derive(Default)]
-struct EventFields {
-    message: String,
-    fields: BTreeMap<String, String>,
-}
-
-impl Visit for EventFields {
-    fn record_str(&mut self, field: &Field, value: &str) {
-        self.put(field, value.to_owned());
-    }
-
-    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.put(field, format!("{value:?}"));
-    }
-}
-
-impl EventFields {
-    fn put(&mut self, field: &Field, value: String) {
-        if field.name() == "message" {
-            self.message = value;
-        } else {
-            self.fields.insert(field.name().to_owned(), value);
-        }
-    }
 }
 
 fn past(seconds: i64) -> DateTime<Utc> {
