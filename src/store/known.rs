@@ -126,12 +126,11 @@ impl Known {
         // old generation), so both together never hold more than `capacity`.
         let half = self.capacity / 2;
         if g.young.len() >= half.max(1) && !g.young.contains_key(&key) {
-            g.old = if half == 0 {
-                HashMap::new()
+            if half == 0 {
+                g.young.clear();
             } else {
-                std::mem::take(&mut g.young)
-            };
-            g.young.clear();
+                g.old = std::mem::take(&mut g.young);
+            }
         }
         g.young.insert(key, seen);
     }
