@@ -6,9 +6,9 @@ use std::time::Instant;
 
 use chrono::Utc;
 
-use crate::dialect::run::{SqlValue, Via};
+use crate::dialect::run::SqlValue;
 use crate::dialect::Dialect;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::store::SqlStore;
 
 /// What one sweep did so far (kept even when it stops on an error).
@@ -52,29 +52,32 @@ impl<DB: Dialect> SqlStore<DB> {
         Ok(progress.rows)
     }
 
-    /// Deletes expired rows, at most `delete_batch_size` per statement, until a statement
-    /// deletes fewer than that (`Ok(true)`), or until `stop()` says so between two
-    /// statements (`Ok(false)`). Runs on `conn` when given, else on the pool.
+    /// Deletes rows that had expired when the sweep began, at most `delete_batch_size` per
+    /// statement, until a statement deletes fewer than that (`Ok(true)`), or until `stop()`
+    /// says so between two statements (`Ok(false)`). Runs on `conn` when given, else on the
+    /// pool; checks the schema first, like every operation.
+    ///
+    /// One "now" is bound for the whole sweep: rows that expire while it runs are left to
+    /// the next one, so a steady stream of expiring sessions cannot keep it going.
     pub(crate) async fn sweep(
         &self,
         mut conn: Option<&mut DB::Connection>,
         stop: Option<&(dyn Fn() -> bool + Sync)>,
         progress: &mut Progress<'_>,
     ) -> Result<bool> {
+        const OP: &str = "clear_expired_sessions";
+        self.ready().await?;
         let batch = self.options().delete_batch_size;
         let sql = &self.statements().delete_expired;
+        let args = [
+            DB::time_param(Utc::now()),
+            SqlValue::Int(Some(i64::from(batch))),
+        ];
         loop {
-            let exec = match conn.as_deref_mut() {
-                Some(c) => Via::Conn(c),
-                None => Via::Pool(self.pool()),
+            let n = match conn.as_deref_mut() {
+                Some(c) => self.execute_on(OP, c, sql, &args).await?,
+                None => self.execute(OP, sql, &args).await?,
             };
-            let args = vec![
-                DB::time_param(Utc::now()),
-                SqlValue::Int(Some(i64::from(batch))),
-            ];
-            let n = DB::execute(exec, sql.clone(), args)
-                .await
-                .map_err(Error::db("clear_expired_sessions"))?;
             progress.add_batch(n);
             tracing::trace!(
                 dialect = <DB as sqlx::Database>::NAME,

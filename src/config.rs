@@ -57,6 +57,7 @@ impl<DB: Dialect> SqlStore<DB> {
 /// | [`disable_touch`](Self::disable_touch) | `false` | never refresh an expiry without a data change (`touch` and front-end saves) |
 /// | [`touch_after`](Self::touch_after) | 0 | skip an expiry refresh while the stored expiry is this close to the new one |
 /// | [`tracked_sessions`](Self::tracked_sessions) | 10,000 | sessions whose last state this instance remembers, to skip unchanged writes |
+/// | [`operation_timeout`](Self::operation_timeout) | 5 s | bound on each operation: connection, statement, retries |
 /// | [`max_data_size`](Self::max_data_size) | 4 MiB | largest serialized session `set` accepts |
 /// | [`delete_batch_size`](Self::delete_batch_size) | 1,000 | most rows one cleanup statement deletes |
 /// | [`single_reaper`](Self::single_reaper) | `false` | only one instance's reaper runs at a time (database lock) |
@@ -255,6 +256,26 @@ impl<DB: Dialect> Builder<DB> {
         self
     }
 
+    /// The longest one store operation may take (default
+    /// [`DEFAULT_OPERATION_TIMEOUT`](crate::DEFAULT_OPERATION_TIMEOUT), 5 s), all told:
+    /// waiting for a pooled connection, running the statement, and retrying it after a
+    /// deadlock. Past it the operation fails with [`Error::Timeout`] and its connection is
+    /// closed, never returned to the pool in an unknown state; the next operation gets a
+    /// fresh connection, so the store serves again as soon as the database answers.
+    ///
+    /// This is what keeps a request from hanging when the network to the database goes
+    /// dark mid-query (a failover, a partition): TCP would wait for many minutes. A session
+    /// lookup takes milliseconds, so 5 s leaves room for a loaded server while staying well
+    /// under the 30 to 60 s after which load balancers and browsers give up on a request.
+    /// It bounds every operation, front ends and the expiry reaper included (each cleanup
+    /// batch is one operation); a timed-out write may or may not have been applied.
+    /// Set the database's own limit as well (PostgreSQL `statement_timeout`, MySQL
+    /// `max_execution_time`; see the README's Security section) so the server stops the work.
+    pub fn operation_timeout(mut self, timeout: Duration) -> Self {
+        self.options.operation_timeout = timeout;
+        self
+    }
+
     /// Largest serialized session (JSON bytes) that `set` accepts (default 4 MiB);
     /// larger data gets [`Error::DataTooLarge`] and nothing is written.
     pub fn max_data_size(mut self, bytes: usize) -> Self {
@@ -319,6 +340,12 @@ impl<DB: Dialect> Builder<DB> {
             return Err(Error::InvalidConfig {
                 option: "touch_after",
                 reason: "must be shorter than expiration",
+            });
+        }
+        if self.options.operation_timeout.is_zero() {
+            return Err(Error::InvalidConfig {
+                option: "operation_timeout",
+                reason: "must be positive",
             });
         }
         if self.options.max_data_size == 0 {

@@ -127,6 +127,18 @@ pub enum Error {
         problem: String,
     },
 
+    /// A store operation did not finish within the store's
+    /// [`operation_timeout`](crate::Builder::operation_timeout) (getting a connection,
+    /// running its statement and any retries, all told). The connection it was running on
+    /// is closed, never returned to the pool; whether a write took effect is unknown.
+    #[error("{operation} did not finish within {}s; its connection was closed", after.as_secs_f64())]
+    Timeout {
+        /// The store operation that timed out (`"get"`, `"set"`, ...).
+        operation: &'static str,
+        /// The operation timeout.
+        after: std::time::Duration,
+    },
+
     /// The database returned an error or could not be reached.
     #[error("database error during {operation}")]
     Database {
@@ -157,6 +169,12 @@ impl Error {
     /// (as opposed to bad input or a corrupt row).
     pub fn is_database(&self) -> bool {
         matches!(self, Error::Database { .. })
+    }
+
+    /// `true` when an operation ran out of its
+    /// [`operation_timeout`](crate::Builder::operation_timeout).
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Timeout { .. })
     }
 }
 

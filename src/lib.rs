@@ -40,6 +40,7 @@ mod ident;
 mod options;
 mod reaper;
 mod record;
+mod rt;
 mod schema;
 mod sql;
 mod store;
@@ -53,7 +54,7 @@ pub use fields::{Column, ColumnKind, DefaultFields, ExtendFields, FieldValue, Fi
 pub use ident::MAX_IDENTIFIER_LEN;
 pub use options::{
     DEFAULT_CHECK_EXPIRATION_INTERVAL, DEFAULT_DELETE_BATCH_SIZE, DEFAULT_EXPIRATION,
-    DEFAULT_MAX_DATA_SIZE, DEFAULT_TRACKED_SESSIONS,
+    DEFAULT_MAX_DATA_SIZE, DEFAULT_OPERATION_TIMEOUT, DEFAULT_TRACKED_SESSIONS,
 };
 pub use reaper::handle::ReaperHandle;
 pub use record::{SessionInfo, SessionRecord};

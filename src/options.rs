@@ -16,6 +16,13 @@ pub const DEFAULT_DELETE_BATCH_SIZE: u32 = 1_000;
 /// remembers, to skip writes of unchanged sessions through the front ends: 10,000.
 pub const DEFAULT_TRACKED_SESSIONS: usize = 10_000;
 
+/// Default bound on one store operation (getting a connection, its statement, retries):
+/// 5 seconds.
+pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_secs(5);
+/// How many times a statement that lost a race (deadlock, serialization failure) is run
+/// again, at most, within the operation timeout.
+pub(crate) const TRANSIENT_RETRIES: u32 = 3;
+
 /// The validated options of a store.
 #[derive(Clone, Debug)]
 pub(crate) struct Options {
@@ -28,6 +35,7 @@ pub(crate) struct Options {
     pub delete_batch_size: u32,
     pub single_reaper: bool,
     pub tracked_sessions: usize,
+    pub operation_timeout: Duration,
 }
 
 impl Default for Options {
@@ -42,6 +50,7 @@ impl Default for Options {
             delete_batch_size: DEFAULT_DELETE_BATCH_SIZE,
             single_reaper: false,
             tracked_sessions: DEFAULT_TRACKED_SESSIONS,
+            operation_timeout: DEFAULT_OPERATION_TIMEOUT,
         }
     }
 }

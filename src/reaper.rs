@@ -189,29 +189,49 @@ impl<DB: Dialect> SqlStore<DB> {
             return self.sweep(None, Some(stop), progress).await.map(done);
         }
         let key = self.table().lock_key() ^ REAPER_LOCK_SALT;
-        let conn = self
-            .pool()
-            .acquire()
+        const LOCK: &str = "reaper lock";
+        let timed_out = |operation| Error::Timeout {
+            operation,
+            after: self.options().operation_timeout,
+        };
+        let deadline = self.deadline();
+        let conn = deadline
+            .run(self.pool().acquire())
             .await
-            .map_err(Error::db("reaper lock"))?;
+            .ok_or_else(|| timed_out(LOCK))?
+            .map_err(Error::db(LOCK))?;
         // Until the lock is known to be free again, an early exit closes the connection.
         let mut held = LockedConn {
             conn,
             released: false,
         };
-        let got = DB::try_reaper_lock(&mut held.conn, key)
+        let got = deadline
+            .run(DB::try_reaper_lock(&mut held.conn, key))
             .await
-            .map_err(Error::db("reaper lock"))?;
+            .ok_or_else(|| timed_out(LOCK))?
+            .map_err(Error::db(LOCK))?;
         if !got {
             held.released = true;
             return Ok(Outcome::LockHeldElsewhere);
         }
         let swept = self.sweep(Some(&mut held.conn), Some(stop), progress).await;
-        match DB::release_reaper_lock(&mut held.conn, key).await {
+        if matches!(swept, Err(Error::Timeout { .. })) {
+            // The connection went silent: closing it (on drop) frees the lock server-side.
+            return swept.map(done);
+        }
+        const UNLOCK: &str = "reaper unlock";
+        let unlocked = match self
+            .deadline()
+            .run(DB::release_reaper_lock(&mut held.conn, key))
+            .await
+        {
+            Some(result) => result.map_err(Error::db(UNLOCK)),
+            None => Err(timed_out(UNLOCK)),
+        };
+        match unlocked {
             Ok(()) => held.released = true,
             Err(e) => {
                 // The connection is closed on drop (see `LockedConn`), which frees the lock.
-                let e = Error::db("reaper unlock")(e);
                 tracing::warn!(
                     dialect = <DB as sqlx::Database>::NAME,
                     table = self.table_name(),

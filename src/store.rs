@@ -7,7 +7,7 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 use sqlx::Pool;
 
-use crate::dialect::run::{SqlKind, SqlValue, Via};
+use crate::dialect::run::{SqlKind, SqlValue};
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::fields::{ColumnKind, ExtendFields, FieldValue};
@@ -17,6 +17,7 @@ use crate::record::{SessionInfo, SessionRecord};
 use crate::schema::{ColumnType, Table};
 use crate::sql::{CustomColumnQueries, Statements};
 
+mod bounded;
 #[cfg(any(feature = "tower-sessions", feature = "async-session"))]
 pub(crate) mod front;
 pub(crate) mod known;
@@ -30,6 +31,10 @@ use row::{encode_field, text_param, RowValues};
 /// Longest session id accepted, in bytes (the MySQL key column is `VARBINARY(255)`;
 /// the limit is the same on every dialect).
 pub const MAX_SESSION_ID_LEN: usize = 255;
+
+/// How long `migrate` may wait for another process's migration of the same table, on top
+/// of the operation timeout (MySQL's `GET_LOCK` waits up to this long).
+const MIGRATE_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// A session store over an sqlx pool: one table, one row per session.
 ///
@@ -154,13 +159,20 @@ impl<DB: Dialect> SqlStore<DB> {
     /// alters an existing table. Its statements are [`migration_sql`](Self::migration_sql).
     pub async fn migrate(&self) -> Result<()> {
         let started = Instant::now();
-        DB::migrate(
+        // The DDL, plus up to a minute's wait for another process's migration of this table.
+        let budget = self.inner.options.operation_timeout + MIGRATE_LOCK_WAIT;
+        let ddl = DB::migrate(
             &self.inner.pool,
             &self.inner.sql.migrate,
             self.inner.table.lock_key(),
-        )
-        .await
-        .map_err(Error::db("migrate"))?;
+        );
+        crate::rt::timeout(budget, ddl)
+            .await
+            .ok_or(Error::Timeout {
+                operation: "migrate",
+                after: budget,
+            })?
+            .map_err(Error::db("migrate"))?;
         self.verify_schema().await?;
         let _ = self.inner.schema_checked.set(());
         self.trace("migrate", started, 0);
@@ -176,17 +188,17 @@ impl<DB: Dialect> SqlStore<DB> {
     /// error. Call it at start-up to fail fast.
     pub async fn verify_schema(&self) -> Result<()> {
         let table = &self.inner.table;
-        let rows = DB::fetch(
-            self.via_pool(),
-            self.inner.sql.list_columns.clone(),
-            vec![
-                SqlValue::Text(table.schema.as_ref().map(|s| s.as_str().to_owned())),
-                text_param(table.name.as_str()),
-            ],
-            &[SqlKind::Text, SqlKind::Text, SqlKind::Int],
-        )
-        .await
-        .map_err(Error::db("verify_schema"))?;
+        let rows = self
+            .fetch_unchecked(
+                "verify_schema",
+                &self.inner.sql.list_columns,
+                &[
+                    SqlValue::Text(table.schema.as_ref().map(|s| s.as_str().to_owned())),
+                    text_param(table.name.as_str()),
+                ],
+                &[SqlKind::Text, SqlKind::Text, SqlKind::Int],
+            )
+            .await?;
         // (name, declared type, alone in a unique key)
         let found: Vec<(String, String, bool)> = rows
             .into_iter()
@@ -247,15 +259,15 @@ impl<DB: Dialect> SqlStore<DB> {
         Ok(())
     }
 
-    /// Where an operation runs (the pool), after the one-time schema check.
-    async fn ready(&self) -> Result<Via<'_, DB>> {
+    /// The one-time schema check, before an operation's first statement.
+    pub(crate) async fn ready(&self) -> Result<()> {
         if !self.inner.schema_checked.initialized() {
             self.inner
                 .schema_checked
                 .get_or_try_init(|| self.verify_schema())
                 .await?;
         }
-        Ok(self.via_pool())
+        Ok(())
     }
 
     /// The live session `sid`, or `None` if it is unknown or expired.
@@ -304,14 +316,14 @@ impl<DB: Dialect> SqlStore<DB> {
     ) -> Result<Option<(String, DateTime<Utc>)>> {
         check_sid(sid)?;
         let started = Instant::now();
-        let rows = DB::fetch(
-            self.ready().await?,
-            self.inner.sql.get.clone(),
-            vec![text_param(sid), DB::time_param(Utc::now())],
-            &[SqlKind::Text, SqlKind::Int],
-        )
-        .await
-        .map_err(Error::db(op))?;
+        let rows = self
+            .fetch(
+                op,
+                &self.inner.sql.get,
+                &[text_param(sid), DB::time_param(Utc::now())],
+                &[SqlKind::Text, SqlKind::Int],
+            )
+            .await?;
         self.trace(op, started, rows.len() as u64);
         let Some(row) = rows.into_iter().next() else {
             return Ok(None);
@@ -351,9 +363,7 @@ impl<DB: Dialect> SqlStore<DB> {
     ) -> Result<()> {
         let args = self.row_values(sid, data, expires)?.insert_args();
         let started = Instant::now();
-        let n = DB::execute(self.ready().await?, self.inner.sql.upsert.clone(), args)
-            .await
-            .map_err(Error::db("set"))?;
+        let n = self.execute("set", &self.inner.sql.upsert, &args).await?;
         self.trace("set", started, n);
         Ok(())
     }
@@ -376,12 +386,9 @@ impl<DB: Dialect> SqlStore<DB> {
 
     async fn insert_row(&self, values: RowValues<'_>) -> Result<bool> {
         let started = Instant::now();
-        let result = DB::execute(
-            self.ready().await?,
-            self.inner.sql.insert.clone(),
-            values.insert_args(),
-        )
-        .await;
+        let result = self
+            .execute_raw("insert", &self.inner.sql.insert, &values.insert_args())
+            .await?;
         let created = match result {
             Ok(_) => true,
             Err(e) if DB::is_unique_violation(&e) => false,
@@ -413,13 +420,9 @@ impl<DB: Dialect> SqlStore<DB> {
             ("update_data", &self.inner.sql.update_data)
         };
         let started = Instant::now();
-        let n = DB::execute(
-            self.ready().await?,
-            sql.clone(),
-            values.update_args(with_expires),
-        )
-        .await
-        .map_err(Error::db(op))?;
+        let n = self
+            .execute(op, sql, &values.update_args(with_expires))
+            .await?;
         self.trace(op, started, n);
         Ok(n)
     }
@@ -456,9 +459,7 @@ impl<DB: Dialect> SqlStore<DB> {
             args.push(DB::time_param(window_start));
             args.push(DB::time_param(add_or_max(expires, opts.touch_after)));
         }
-        let n = DB::execute(self.ready().await?, self.inner.sql.touch.clone(), args)
-            .await
-            .map_err(Error::db("touch"))?;
+        let n = self.execute("touch", &self.inner.sql.touch, &args).await?;
         self.trace("touch", started, n);
         Ok(n > 0)
     }
@@ -467,13 +468,9 @@ impl<DB: Dialect> SqlStore<DB> {
     pub async fn destroy(&self, sid: &str) -> Result<()> {
         check_sid(sid)?;
         let started = Instant::now();
-        let n = DB::execute(
-            self.ready().await?,
-            self.inner.sql.destroy.clone(),
-            vec![text_param(sid)],
-        )
-        .await
-        .map_err(Error::db("destroy"))?;
+        let n = self
+            .execute("destroy", &self.inner.sql.destroy, &[text_param(sid)])
+            .await?;
         self.inner.known.forget(Key::of(sid));
         self.trace("destroy", started, n);
         Ok(())
@@ -482,14 +479,14 @@ impl<DB: Dialect> SqlStore<DB> {
     /// How many live (unexpired) sessions the table holds.
     pub async fn length(&self) -> Result<u64> {
         let started = Instant::now();
-        let rows = DB::fetch(
-            self.ready().await?,
-            self.inner.sql.count.clone(),
-            vec![DB::time_param(Utc::now())],
-            &[SqlKind::Int],
-        )
-        .await
-        .map_err(Error::db("length"))?;
+        let rows = self
+            .fetch(
+                "length",
+                &self.inner.sql.count,
+                &[DB::time_param(Utc::now())],
+                &[SqlKind::Int],
+            )
+            .await?;
         let count = rows
             .into_iter()
             .next()
@@ -503,35 +500,26 @@ impl<DB: Dialect> SqlStore<DB> {
     /// Deletes every session in this store's table (and nothing else); returns how many.
     pub async fn clear(&self) -> Result<u64> {
         let started = Instant::now();
-        let n = DB::execute(
-            self.ready().await?,
-            self.inner.sql.clear.clone(),
-            Vec::new(),
-        )
-        .await
-        .map_err(Error::db("clear"))?;
+        let n = self.execute("clear", &self.inner.sql.clear, &[]).await?;
         self.trace("clear", started, n);
         Ok(n)
     }
 
     /// The ids of all live sessions.
     pub async fn ids(&self) -> Result<Vec<String>> {
-        let args = vec![DB::time_param(Utc::now())];
-        self.fetch_ids("ids", self.inner.sql.ids.clone(), args)
-            .await
+        let args = [DB::time_param(Utc::now())];
+        self.fetch_ids("ids", &self.inner.sql.ids, &args).await
     }
 
     /// Runs a query selecting session ids (first column), with its trace event.
     async fn fetch_ids(
         &self,
         op: &'static str,
-        sql: Arc<str>,
-        args: Vec<SqlValue>,
+        sql: &Arc<str>,
+        args: &[SqlValue],
     ) -> Result<Vec<String>> {
         let started = Instant::now();
-        let rows = DB::fetch(self.ready().await?, sql, args, &[SqlKind::Text])
-            .await
-            .map_err(Error::db(op))?;
+        let rows = self.fetch(op, sql, args, &[SqlKind::Text]).await?;
         self.trace(op, started, rows.len() as u64);
         Ok(rows
             .into_iter()
@@ -550,8 +538,8 @@ impl<DB: Dialect> SqlStore<DB> {
         value: impl Into<FieldValue>,
     ) -> Result<Vec<String>> {
         let (queries, value) = self.custom_column_query(column, value.into())?;
-        let args = vec![value, DB::time_param(Utc::now())];
-        self.fetch_ids("ids_where", queries.ids.clone(), args).await
+        let args = [value, DB::time_param(Utc::now())];
+        self.fetch_ids("ids_where", &queries.ids, &args).await
     }
 
     /// Deletes every session (live or expired) whose custom `column` equals `value`, in
@@ -559,9 +547,9 @@ impl<DB: Dialect> SqlStore<DB> {
     pub async fn destroy_where(&self, column: &str, value: impl Into<FieldValue>) -> Result<u64> {
         let (queries, value) = self.custom_column_query(column, value.into())?;
         let started = Instant::now();
-        let n = DB::execute(self.ready().await?, queries.destroy.clone(), vec![value])
-            .await
-            .map_err(Error::db("destroy_where"))?;
+        let n = self
+            .execute("destroy_where", &queries.destroy, &[value])
+            .await?;
         self.trace("destroy_where", started, n);
         Ok(n)
     }
@@ -576,14 +564,14 @@ impl<DB: Dialect> SqlStore<DB> {
     ) -> Result<Vec<SessionInfo>> {
         let (queries, value) = self.custom_column_query(column, value.into())?;
         let started = Instant::now();
-        let rows = DB::fetch(
-            self.ready().await?,
-            queries.list.clone(),
-            vec![value, DB::time_param(Utc::now())],
-            &[SqlKind::Text, SqlKind::Text, SqlKind::Int, SqlKind::Int],
-        )
-        .await
-        .map_err(Error::db("sessions_where"))?;
+        let rows = self
+            .fetch(
+                "sessions_where",
+                &queries.list,
+                &[value, DB::time_param(Utc::now())],
+                &[SqlKind::Text, SqlKind::Text, SqlKind::Int, SqlKind::Int],
+            )
+            .await?;
         self.trace("sessions_where", started, rows.len() as u64);
         rows.into_iter()
             .map(|row| {
@@ -644,10 +632,6 @@ impl<DB: Dialect> SqlStore<DB> {
         Ok((queries, value))
     }
 
-    fn via_pool(&self) -> Via<'_, DB> {
-        Via::Pool(&self.inner.pool)
-    }
-
     /// Checks and encodes the values of a full row (running the custom-columns hook).
     fn row_values(
         &self,
@@ -702,6 +686,13 @@ pub(crate) fn check_sid(sid: &str) -> Result<()> {
     if sid.len() > MAX_SESSION_ID_LEN {
         return Err(Error::InvalidSessionId {
             reason: "it is longer than 255 bytes",
+        });
+    }
+    // One rule on every backend: PostgreSQL refuses NUL in text, SQLite and MySQL keep it,
+    // and no id generator makes control characters.
+    if sid.chars().any(char::is_control) {
+        return Err(Error::InvalidSessionId {
+            reason: "it contains a control character",
         });
     }
     Ok(())

@@ -3,3 +3,4 @@
 mod common;
 
 reaper_suite!(common::backend::MySql);
+outage_suite!(common::backend::MySql, sqlx::mysql::MySqlConnectOptions);

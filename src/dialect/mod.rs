@@ -138,14 +138,14 @@ pub(crate) mod private {
         fn execute(
             via: Via<'_, Self>,
             sql: Arc<str>,
-            args: Vec<SqlValue>,
+            args: &[SqlValue],
         ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
 
         /// Runs one query and decodes each row's columns as `kinds`.
         fn fetch(
             via: Via<'_, Self>,
             sql: Arc<str>,
-            args: Vec<SqlValue>,
+            args: &[SqlValue],
             kinds: &'static [SqlKind],
         ) -> impl Future<Output = Result<Vec<DecodedRow>, sqlx::Error>> + Send;
 
@@ -154,6 +154,11 @@ pub(crate) mod private {
             e.as_database_error()
                 .is_some_and(|d| d.is_unique_violation())
         }
+
+        /// Whether an error means the statement lost a race with another transaction and
+        /// was rolled back whole (a deadlock, a serialization failure, a lock wait timeout),
+        /// so that running the same single statement again is safe.
+        fn is_transient(e: &sqlx::Error) -> bool;
     }
 }
 
@@ -163,7 +168,7 @@ macro_rules! forward_run {
         fn execute(
             via: $crate::dialect::run::Via<'_, Self>,
             sql: std::sync::Arc<str>,
-            args: Vec<$crate::dialect::run::SqlValue>,
+            args: &[$crate::dialect::run::SqlValue],
         ) -> impl std::future::Future<Output = Result<u64, sqlx::Error>> + Send {
             $crate::dialect::run::execute::<Self>(via, sql, args)
         }
@@ -171,7 +176,7 @@ macro_rules! forward_run {
         fn fetch(
             via: $crate::dialect::run::Via<'_, Self>,
             sql: std::sync::Arc<str>,
-            args: Vec<$crate::dialect::run::SqlValue>,
+            args: &[$crate::dialect::run::SqlValue],
             kinds: &'static [$crate::dialect::run::SqlKind],
         ) -> impl std::future::Future<
             Output = Result<Vec<$crate::dialect::run::DecodedRow>, sqlx::Error>,

@@ -146,7 +146,7 @@ impl Backend for MySql {
         let got = run::fetch::<Self>(
             Via::Conn(&mut *conn),
             Arc::from("SELECT CAST(GET_LOCK(?, ?) AS SIGNED)"),
-            vec![
+            &[
                 SqlValue::Text(Some(name.clone())),
                 SqlValue::Int(Some(MIGRATE_LOCK_SECONDS)),
             ],
@@ -160,9 +160,7 @@ impl Backend for MySql {
         }
         let mut result = Ok(());
         for stmt in ddl {
-            if let Err(e) =
-                run::execute::<Self>(Via::Conn(&mut *conn), stmt.clone(), Vec::new()).await
-            {
+            if let Err(e) = run::execute::<Self>(Via::Conn(&mut *conn), stmt.clone(), &[]).await {
                 result = Err(e);
                 break;
             }
@@ -170,7 +168,7 @@ impl Backend for MySql {
         run::execute::<Self>(
             Via::Conn(&mut *conn),
             Arc::from("DO RELEASE_LOCK(?)"),
-            vec![SqlValue::Text(Some(name))],
+            &[SqlValue::Text(Some(name))],
         )
         .await?;
         result
@@ -184,7 +182,7 @@ impl Backend for MySql {
         let rows = run::fetch::<Self>(
             Via::Conn(conn),
             Arc::from("SELECT CAST(GET_LOCK(?, 0) AS SIGNED)"),
-            vec![SqlValue::Text(Some(reaper_lock_name(lock_key)))],
+            &[SqlValue::Text(Some(reaper_lock_name(lock_key)))],
             &[SqlKind::Int],
         )
         .await?;
@@ -198,13 +196,21 @@ impl Backend for MySql {
         run::execute::<Self>(
             Via::Conn(conn),
             Arc::from("DO RELEASE_LOCK(?)"),
-            vec![SqlValue::Text(Some(reaper_lock_name(lock_key)))],
+            &[SqlValue::Text(Some(reaper_lock_name(lock_key)))],
         )
         .await
         .map(drop)
     }
 
     super::forward_run!();
+
+    fn is_transient(e: &sqlx::Error) -> bool {
+        // ER_LOCK_DEADLOCK (also Galera's certification failures), ER_LOCK_WAIT_TIMEOUT:
+        // in autocommit mode both roll the statement back whole.
+        e.as_database_error()
+            .and_then(|d| d.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>())
+            .is_some_and(|d| d.number() == 1213 || d.number() == 1205)
+    }
 }
 
 /// The `GET_LOCK` name of the expiry reaper of one table (at most 64 characters).

@@ -120,11 +120,11 @@ impl Backend for Postgres {
         run::execute::<Self>(
             Via::Conn(&mut *tx),
             Arc::from("SELECT pg_advisory_xact_lock($1)"),
-            vec![SqlValue::Int(Some(lock_key))],
+            &[SqlValue::Int(Some(lock_key))],
         )
         .await?;
         for stmt in ddl {
-            run::execute::<Self>(Via::Conn(&mut *tx), stmt.clone(), Vec::new()).await?;
+            run::execute::<Self>(Via::Conn(&mut *tx), stmt.clone(), &[]).await?;
         }
         tx.commit().await
     }
@@ -134,7 +134,7 @@ impl Backend for Postgres {
         let rows = run::fetch::<Self>(
             Via::Conn(conn),
             Arc::from("SELECT pg_try_advisory_lock($1)"),
-            vec![SqlValue::Int(Some(lock_key))],
+            &[SqlValue::Int(Some(lock_key))],
             &[SqlKind::Bool],
         )
         .await?;
@@ -148,7 +148,7 @@ impl Backend for Postgres {
         run::fetch::<Self>(
             Via::Conn(conn),
             Arc::from("SELECT pg_advisory_unlock($1)"),
-            vec![SqlValue::Int(Some(lock_key))],
+            &[SqlValue::Int(Some(lock_key))],
             &[SqlKind::Bool],
         )
         .await
@@ -156,4 +156,11 @@ impl Backend for Postgres {
     }
 
     super::forward_run!();
+
+    fn is_transient(e: &sqlx::Error) -> bool {
+        // serialization_failure, deadlock_detected
+        e.as_database_error()
+            .and_then(|d| d.code())
+            .is_some_and(|code| code == "40001" || code == "40P01")
+    }
 }

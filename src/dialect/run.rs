@@ -65,12 +65,12 @@ rows_affected!(
 /// Binds `args` in order to `sql`.
 fn build<DB>(
     sql: Arc<str>,
-    args: Vec<SqlValue>,
+    args: &[SqlValue],
 ) -> sqlx::query::Query<'static, DB, <DB as Database>::Arguments>
 where
     DB: Database,
     DB::Arguments: IntoArguments<DB>,
-    Option<String>: for<'e> Encode<'e, DB> + Type<DB>,
+    for<'e> Option<&'e str>: Encode<'e, DB> + Type<DB>,
     Option<i64>: for<'e> Encode<'e, DB> + Type<DB>,
     Option<bool>: for<'e> Encode<'e, DB> + Type<DB>,
 {
@@ -79,9 +79,9 @@ where
     let mut query = sqlx::query::<DB>(AssertSqlSafe(sql));
     for arg in args {
         query = match arg {
-            SqlValue::Text(v) => query.bind(v),
-            SqlValue::Int(v) => query.bind(v),
-            SqlValue::Bool(v) => query.bind(v),
+            SqlValue::Text(v) => query.bind(v.as_deref()),
+            SqlValue::Int(v) => query.bind(*v),
+            SqlValue::Bool(v) => query.bind(*v),
         };
     }
     query
@@ -90,14 +90,14 @@ where
 pub(crate) async fn execute<DB>(
     via: Via<'_, DB>,
     sql: Arc<str>,
-    args: Vec<SqlValue>,
+    args: &[SqlValue],
 ) -> Result<u64, sqlx::Error>
 where
     DB: Database,
     DB::Arguments: IntoArguments<DB>,
     DB::QueryResult: RowsAffected,
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    Option<String>: for<'e> Encode<'e, DB> + Type<DB>,
+    for<'e> Option<&'e str>: Encode<'e, DB> + Type<DB>,
     Option<i64>: for<'e> Encode<'e, DB> + Type<DB>,
     Option<bool>: for<'e> Encode<'e, DB> + Type<DB>,
 {
@@ -112,7 +112,7 @@ where
 pub(crate) async fn fetch<DB>(
     via: Via<'_, DB>,
     sql: Arc<str>,
-    args: Vec<SqlValue>,
+    args: &[SqlValue],
     kinds: &'static [SqlKind],
 ) -> Result<Vec<DecodedRow>, sqlx::Error>
 where
@@ -120,7 +120,8 @@ where
     DB::Arguments: IntoArguments<DB>,
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     usize: ColumnIndex<DB::Row>,
-    Option<String>: for<'e> Encode<'e, DB> + for<'r> Decode<'r, DB> + Type<DB>,
+    for<'e> Option<&'e str>: Encode<'e, DB> + Type<DB>,
+    Option<String>: for<'r> Decode<'r, DB> + Type<DB>,
     Option<i64>: for<'e> Encode<'e, DB> + for<'r> Decode<'r, DB> + Type<DB>,
     Option<bool>: for<'e> Encode<'e, DB> + for<'r> Decode<'r, DB> + Type<DB>,
 {

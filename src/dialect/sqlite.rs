@@ -115,7 +115,7 @@ impl Backend for Sqlite {
         // under that lock; one transaction makes the table and its index appear together.
         let mut tx = pool.begin().await?;
         for stmt in ddl {
-            run::execute::<Self>(Via::Conn(&mut *tx), stmt.clone(), Vec::new()).await?;
+            run::execute::<Self>(Via::Conn(&mut *tx), stmt.clone(), &[]).await?;
         }
         tx.commit().await
     }
@@ -137,4 +137,10 @@ impl Backend for Sqlite {
     }
 
     super::forward_run!();
+
+    fn is_transient(_: &sqlx::Error) -> bool {
+        // SQLite serializes writers itself and waits out a busy database (sqlx's
+        // `busy_timeout`, 5 s by default) before it reports one: nothing to retry on top.
+        false
+    }
 }

@@ -169,51 +169,56 @@ pub async fn one_statement_per_operation<B: Backend>(ctx: Ctx) {
     s.migrate().await.unwrap();
     let quoted = B::quote(&table);
     let mut seen = statements_on(&quoted).len();
-    let mut ran = |op: &str| {
-        let all = statements_on(&quoted);
-        let new: Vec<String> = all[seen..].iter().map(|st| st.sql.clone()).collect();
-        seen = all.len();
-        assert_eq!(new.len(), 1, "{op}: one statement, ran {new:#?}");
-        new.into_iter().next().unwrap()
-    };
     let far = Utc::now() + TimeDelta::hours(2);
     s.set("a", &json!({ "u": 1 }), None).await.unwrap();
-    let first = ran("set");
+    let first = ran(&quoted, &mut seen, "set").await;
     assert!(first.starts_with("INSERT"), "set is one upsert: {first}");
     s.get("a").await.unwrap();
-    assert!(ran("get").starts_with("SELECT"));
+    assert!(ran(&quoted, &mut seen, "get").await.starts_with("SELECT"));
     s.get("missing").await.unwrap();
-    ran("get (miss)");
+    ran(&quoted, &mut seen, "get (miss)").await;
     assert!(s.insert("b", &json!({ "u": 2 }), None).await.unwrap());
-    assert!(ran("insert").starts_with("INSERT"));
+    assert!(ran(&quoted, &mut seen, "insert")
+        .await
+        .starts_with("INSERT"));
     assert!(!s.insert("b", &json!({ "u": 2 }), None).await.unwrap());
-    assert!(ran("insert (taken)").starts_with("INSERT"));
+    assert!(ran(&quoted, &mut seen, "insert (taken)")
+        .await
+        .starts_with("INSERT"));
     s.update("b", &json!({ "u": 3 }), None).await.unwrap();
-    assert!(ran("update").starts_with("UPDATE"));
+    assert!(ran(&quoted, &mut seen, "update")
+        .await
+        .starts_with("UPDATE"));
     assert!(s.touch("a", Some(far)).await.unwrap());
-    assert!(ran("touch").starts_with("UPDATE"));
+    assert!(ran(&quoted, &mut seen, "touch").await.starts_with("UPDATE"));
     assert!(
         !s.touch("a", Some(far)).await.unwrap(),
         "inside touch_after"
     );
     assert!(
-        ran("touch (skipped)").starts_with("UPDATE"),
+        ran(&quoted, &mut seen, "touch (skipped)")
+            .await
+            .starts_with("UPDATE"),
         "no read first"
     );
     s.length().await.unwrap();
-    ran("length");
+    ran(&quoted, &mut seen, "length").await;
     s.ids().await.unwrap();
-    ran("ids");
+    ran(&quoted, &mut seen, "ids").await;
     s.ids_where("uid", 1).await.unwrap();
-    ran("ids_where");
+    ran(&quoted, &mut seen, "ids_where").await;
     s.sessions_where("uid", 1).await.unwrap();
-    ran("sessions_where");
+    ran(&quoted, &mut seen, "sessions_where").await;
     s.destroy_where("uid", 3).await.unwrap();
-    assert!(ran("destroy_where").starts_with("DELETE"));
+    assert!(ran(&quoted, &mut seen, "destroy_where")
+        .await
+        .starts_with("DELETE"));
     s.destroy("a").await.unwrap();
-    assert!(ran("destroy").starts_with("DELETE"));
+    assert!(ran(&quoted, &mut seen, "destroy")
+        .await
+        .starts_with("DELETE"));
     s.clear().await.unwrap();
-    assert!(ran("clear").starts_with("DELETE"));
+    assert!(ran(&quoted, &mut seen, "clear").await.starts_with("DELETE"));
 
     // Through tower-sessions: a load is one SELECT, a changed save one UPDATE, an
     // unchanged save inside touch_after nothing at all.
@@ -228,12 +233,16 @@ pub async fn one_statement_per_operation<B: Backend>(ctx: Ctx) {
             expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
         };
         SessionStore::create(&s, &mut record).await.unwrap();
-        assert!(ran("create").starts_with("INSERT"));
+        assert!(ran(&quoted, &mut seen, "create")
+            .await
+            .starts_with("INSERT"));
         let mut loaded = SessionStore::load(&s, &record.id).await.unwrap().unwrap();
-        assert!(ran("load").starts_with("SELECT"));
+        assert!(ran(&quoted, &mut seen, "load").await.starts_with("SELECT"));
         loaded.data.insert("u".to_owned(), json!(6));
         SessionStore::save(&s, &loaded).await.unwrap();
-        assert!(ran("save (changed)").starts_with("UPDATE"));
+        assert!(ran(&quoted, &mut seen, "save (changed)")
+            .await
+            .starts_with("UPDATE"));
         SessionStore::save(&s, &loaded).await.unwrap();
         assert_eq!(
             statements_on(&quoted).len(),
@@ -454,4 +463,19 @@ pub async fn app_managed_tables_without_a_key_or_with_zoned_times_are_refused<B:
     s.set("a", &json!(2), None).await.unwrap();
     assert_eq!(s.get("a").await.unwrap().unwrap().data, json!(2));
     B::cleanup(pool, &ctx).await;
+}
+
+/// The one statement an operation ran on `quoted` since the `seen`th. SQLite's driver logs
+/// a failed statement on its worker thread just after it hands the error back, so a
+/// statement may show up a moment after its operation returned: wait for it (bounded).
+async fn ran(quoted: &str, seen: &mut usize, op: &str) -> String {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while statements_on(quoted).len() <= *seen && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let all = statements_on(quoted);
+    let new: Vec<String> = all[*seen..].iter().map(|st| st.sql.clone()).collect();
+    *seen = all.len();
+    assert_eq!(new.len(), 1, "{op}: one statement, ran {new:#?}");
+    new.into_iter().next().unwrap()
 }

@@ -8,6 +8,8 @@ pub mod backend;
 pub mod capture;
 pub mod checks_suite;
 pub mod fields_suite;
+#[cfg(any(feature = "postgres", feature = "mysql"))]
+pub mod outage_suite;
 pub mod proxy;
 pub mod reaper_suite;
 #[cfg(all(feature = "tower-sessions", feature = "async-session"))]

@@ -4,7 +4,10 @@
 //! [`Proxy::cut`] drops every live connection and closes each new one as soon as it is
 //! accepted (the client sees the connection reset during its handshake);
 //! [`Proxy::blackhole`] drops every live connection and accepts new ones but never answers
-//! (the client waits until its own timeout); [`Proxy::restore`] forwards again.
+//! (the client waits until its own timeout); [`Proxy::go_dark`] keeps every connection
+//! open but forwards nothing more either way, new ones included, as a partition or a
+//! dropped NAT entry does with a query in flight; [`Proxy::restore`] forwards again (the
+//! connections that went dark are dropped then: their path is gone).
 
 #![allow(dead_code)]
 
@@ -21,12 +24,14 @@ pub enum Mode {
     Open,
     Refuse,
     Blackhole,
+    Dark,
 }
 
 pub struct Proxy {
     addr: SocketAddr,
     mode: watch::Sender<Mode>,
     accepted: Arc<AtomicU64>,
+    open: Arc<AtomicU64>,
     accept_loop: JoinHandle<()>,
 }
 
@@ -37,16 +42,19 @@ impl Proxy {
         let addr = listener.local_addr().expect("proxy address");
         let (mode, _) = watch::channel(Mode::Open);
         let accepted = Arc::new(AtomicU64::new(0));
+        let open = Arc::new(AtomicU64::new(0));
         let accept_loop = tokio::spawn(accept_loop(
             listener,
             upstream,
             mode.clone(),
             Arc::clone(&accepted),
+            Arc::clone(&open),
         ));
         Proxy {
             addr,
             mode,
             accepted,
+            open,
             accept_loop,
         }
     }
@@ -70,6 +78,17 @@ impl Proxy {
         self.mode.send_replace(Mode::Blackhole);
     }
 
+    /// Stops forwarding on every connection, live ones included, without closing any:
+    /// a query in flight gets no answer, ever, and the client's TCP sees nothing wrong.
+    pub fn go_dark(&self) {
+        self.mode.send_replace(Mode::Dark);
+    }
+
+    /// Connections the proxy holds open right now (forwarding, blackholed or dark).
+    pub fn open_connections(&self) -> u64 {
+        self.open.load(Ordering::Relaxed)
+    }
+
     /// Forwards new connections again.
     pub fn restore(&self) {
         self.mode.send_replace(Mode::Open);
@@ -89,6 +108,7 @@ async fn accept_loop(
     upstream: SocketAddr,
     mode: watch::Sender<Mode>,
     accepted: Arc<AtomicU64>,
+    open: Arc<AtomicU64>,
 ) {
     loop {
         let Ok((client, _)) = listener.accept().await else {
@@ -99,9 +119,11 @@ async fn accept_loop(
         accepted.fetch_add(1, Ordering::Relaxed);
         let current = *mode.borrow();
         let mut watch = mode.subscribe();
+        let open = OpenGuard::new(&open);
         match current {
             Mode::Open => {
                 tokio::spawn(async move {
+                    let _open = open;
                     let Ok(server) = TcpStream::connect(upstream).await else {
                         return;
                     };
@@ -109,10 +131,11 @@ async fn accept_loop(
                 });
             }
             Mode::Refuse => drop(client),
-            Mode::Blackhole => {
+            Mode::Blackhole | Mode::Dark => {
                 tokio::spawn(async move {
+                    let _open = open;
                     // Hold the socket, read nothing, until the mode changes.
-                    let _ = watch.wait_for(|m| *m != Mode::Blackhole).await;
+                    let _ = watch.wait_for(|m| *m != current).await;
                     drop(client);
                 });
             }
@@ -124,7 +147,27 @@ async fn accept_loop(
 /// are dropped, which the client sees as a broken connection.
 async fn forward(mut client: TcpStream, mut server: TcpStream, mode: &mut watch::Receiver<Mode>) {
     tokio::select! {
-        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => return,
         _ = mode.wait_for(|m| *m != Mode::Open) => {}
+    }
+    if *mode.borrow() == Mode::Dark {
+        // Keep both sockets open, forwarding nothing, until the network "comes back".
+        let _ = mode.wait_for(|m| *m != Mode::Dark).await;
+    }
+}
+
+/// Counts a connection as open for as long as it lives.
+struct OpenGuard(Arc<AtomicU64>);
+
+impl OpenGuard {
+    fn new(open: &Arc<AtomicU64>) -> Self {
+        open.fetch_add(1, Ordering::Relaxed);
+        Self(Arc::clone(open))
+    }
+}
+
+impl Drop for OpenGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }

@@ -1,0 +1,222 @@
+//! How every statement of an operation runs: within the store's operation timeout, on a
+//! connection that is closed (never handed back to the pool) when its statement timed out,
+//! and once more, after a short random pause, when it lost a race with another transaction
+//! (a deadlock or serialization failure rolls a single statement back whole, so running it
+//! again is safe). Anything else is returned as it is.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::dialect::run::{DecodedRow, SqlKind, SqlValue, Via};
+use crate::dialect::Dialect;
+use crate::error::{Error, Result};
+use crate::options::TRANSIENT_RETRIES;
+use crate::rt::Deadline;
+use crate::store::SqlStore;
+
+/// What a statement returns.
+#[derive(Clone, Copy)]
+enum Call {
+    /// The number of rows affected.
+    Execute,
+    /// Rows, each column decoded as given.
+    Fetch(&'static [SqlKind]),
+}
+
+enum Done {
+    Rows(u64),
+    Fetched(Vec<DecodedRow>),
+}
+
+impl Done {
+    fn rows(self) -> u64 {
+        match self {
+            Done::Rows(n) => n,
+            Done::Fetched(rows) => rows.len() as u64,
+        }
+    }
+
+    fn fetched(self) -> Vec<DecodedRow> {
+        match self {
+            Done::Fetched(rows) => rows,
+            Done::Rows(_) => Vec::new(),
+        }
+    }
+}
+
+/// The pause before retry `n` (1-based): random, up to 5 ms, 10 ms, 20 ms, ... so that the
+/// transactions that collided don't collide again in step.
+fn backoff(n: u32) -> Duration {
+    let ceiling_us = 5_000u64.saturating_mul(1 << n.saturating_sub(1).min(10));
+    Duration::from_micros(rand::random_range(0..=ceiling_us))
+}
+
+impl<DB: Dialect> SqlStore<DB> {
+    /// Runs one statement of operation `op` on the pool (after the one-time schema check).
+    pub(crate) async fn execute(
+        &self,
+        op: &'static str,
+        sql: &Arc<str>,
+        args: &[SqlValue],
+    ) -> Result<u64> {
+        self.execute_raw(op, sql, args)
+            .await?
+            .map_err(Error::db(op))
+    }
+
+    /// [`execute`](Self::execute), with the statement's own error given back as sqlx's, for
+    /// the caller to classify (an insert's unique violation).
+    pub(crate) async fn execute_raw(
+        &self,
+        op: &'static str,
+        sql: &Arc<str>,
+        args: &[SqlValue],
+    ) -> Result<Result<u64, sqlx::Error>> {
+        self.ready().await?;
+        let done = self.on_pool(op, sql, args, Call::Execute).await?;
+        Ok(done.map(Done::rows))
+    }
+
+    /// Runs one query of operation `op` on the pool (after the one-time schema check).
+    pub(crate) async fn fetch(
+        &self,
+        op: &'static str,
+        sql: &Arc<str>,
+        args: &[SqlValue],
+        kinds: &'static [SqlKind],
+    ) -> Result<Vec<DecodedRow>> {
+        self.ready().await?;
+        self.fetch_unchecked(op, sql, args, kinds).await
+    }
+
+    /// [`fetch`](Self::fetch) without the schema check (the check's own query).
+    pub(crate) async fn fetch_unchecked(
+        &self,
+        op: &'static str,
+        sql: &Arc<str>,
+        args: &[SqlValue],
+        kinds: &'static [SqlKind],
+    ) -> Result<Vec<DecodedRow>> {
+        self.on_pool(op, sql, args, Call::Fetch(kinds))
+            .await?
+            .map(Done::fetched)
+            .map_err(Error::db(op))
+    }
+
+    /// Runs one statement on `conn`, a connection the caller holds (the reaper's, under its
+    /// lock). On [`Error::Timeout`] the caller must close `conn`, not reuse it.
+    pub(crate) async fn execute_on(
+        &self,
+        op: &'static str,
+        conn: &mut DB::Connection,
+        sql: &Arc<str>,
+        args: &[SqlValue],
+    ) -> Result<u64> {
+        let deadline = self.deadline();
+        self.attempts(op, &deadline, conn, sql, args, Call::Execute)
+            .await?
+            .map(Done::rows)
+            .map_err(Error::db(op))
+    }
+
+    /// A deadline one operation timeout from now.
+    pub(crate) fn deadline(&self) -> Deadline {
+        Deadline::after(self.options().operation_timeout)
+    }
+
+    /// Gets a connection and runs the statement on it, all within one deadline. The outer
+    /// error is the store's (a timeout, no connection); the inner one the statement's.
+    async fn on_pool(
+        &self,
+        op: &'static str,
+        sql: &Arc<str>,
+        args: &[SqlValue],
+        call: Call,
+    ) -> Result<Result<Done, sqlx::Error>> {
+        let deadline = self.deadline();
+        let mut conn = deadline
+            .run(self.pool().acquire())
+            .await
+            .ok_or_else(|| timeout(op, &deadline))?
+            .map_err(Error::db(op))?;
+        let result = self
+            .attempts(op, &deadline, &mut conn, sql, args, call)
+            .await;
+        if result.is_err() {
+            // Timed out with the statement in flight: the connection's state is unknown
+            // (a reply may still arrive, a transaction may be open), so it is closed now
+            // rather than tested and handed to the next caller.
+            drop(conn.detach());
+        }
+        result
+    }
+
+    /// Runs the statement on `conn` until it succeeds, fails for good, or the deadline
+    /// passes (`Err(Timeout)`).
+    async fn attempts(
+        &self,
+        op: &'static str,
+        deadline: &Deadline,
+        conn: &mut DB::Connection,
+        sql: &Arc<str>,
+        args: &[SqlValue],
+        call: Call,
+    ) -> Result<Result<Done, sqlx::Error>> {
+        let mut retries = 0;
+        loop {
+            let attempt = async {
+                match call {
+                    Call::Execute => DB::execute(Via::Conn(&mut *conn), sql.clone(), args)
+                        .await
+                        .map(Done::Rows),
+                    Call::Fetch(kinds) => {
+                        DB::fetch(Via::Conn(&mut *conn), sql.clone(), args, kinds)
+                            .await
+                            .map(Done::Fetched)
+                    }
+                }
+            };
+            match deadline.run(attempt).await {
+                None => return Err(timeout(op, deadline)),
+                Some(Err(e)) if retries < TRANSIENT_RETRIES && DB::is_transient(&e) => {
+                    retries += 1;
+                    tracing::debug!(
+                        dialect = <DB as sqlx::Database>::NAME,
+                        table = self.table_name(),
+                        op,
+                        retry = retries,
+                        "statement lost a race with another transaction; running it again"
+                    );
+                    let pause = backoff(retries).min(deadline.remaining());
+                    crate::rt::sleep(pause).await;
+                }
+                Some(done) => return Ok(done),
+            }
+        }
+    }
+}
+
+fn timeout(operation: &'static str, deadline: &Deadline) -> Error {
+    Error::Timeout {
+        operation,
+        after: deadline.budget(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff;
+    use std::time::Duration;
+
+    #[test]
+    fn backoff_doubles_its_ceiling_and_stays_under_it() {
+        for n in 1..=4u32 {
+            let ceiling = Duration::from_millis(5 << (n - 1));
+            let pauses: Vec<Duration> = (0..200).map(|_| backoff(n)).collect();
+            assert!(pauses.iter().all(|p| *p <= ceiling), "retry {n}");
+            // Random, not a fixed step: 200 draws are not all equal.
+            assert!(pauses.iter().any(|p| *p != pauses[0]), "retry {n}");
+        }
+        assert!(backoff(u32::MAX) <= Duration::from_millis(5 << 10));
+    }
+}

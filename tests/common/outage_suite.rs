@@ -1,0 +1,207 @@
+//! Bounded operations when the network to the database goes silent with a query in flight
+//! (PostgreSQL and MySQL, through an in-test proxy): every operation, through both front
+//! ends and the reaper, fails with a typed timeout instead of hanging; the connection it
+//! ran on is closed, not pooled; the same store serves again once the network is back.
+
+#![allow(dead_code)]
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use sqlx::Pool;
+use sqlx_session_store::{Error, SqlStore};
+
+use super::backend::{Backend, Ctx};
+use super::proxy::Proxy;
+
+/// Generates the outage tests for a networked backend (its `ReaperBackend` gives the proxy).
+#[macro_export]
+macro_rules! outage_suite {
+    ($backend:ty, $options:ty) => {
+        mod outage {
+            use super::common;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn a_silent_network_times_out_every_operation_and_the_store_recovers() {
+                let ctx = common::backend::Ctx::new("silent_network");
+                let Some(direct) = <$backend as common::backend::Backend>::pool_in_zone(
+                    &ctx,
+                    common::backend::DEFAULT_TEST_ZONE,
+                )
+                .await
+                else {
+                    return;
+                };
+                let options: $options = <$backend>::url().parse().expect("a database URL");
+                let upstream =
+                    common::outage_suite::resolve(options.get_host(), options.get_port()).await;
+                let proxy = common::proxy::Proxy::start(upstream).await;
+                let through = options.host("127.0.0.1").port(proxy.addr().port());
+                let pool = sqlx::pool::PoolOptions::new()
+                    .max_connections(1)
+                    .acquire_timeout(std::time::Duration::from_secs(30))
+                    .connect_with(through.clone())
+                    .await
+                    .expect("connect through the proxy");
+                let raw = sqlx::pool::PoolOptions::new()
+                    .max_connections(1)
+                    .connect_with(through)
+                    .await
+                    .expect("connect through the proxy");
+                common::outage_suite::a_silent_network_times_out_every_operation::<$backend>(
+                    &ctx, &direct, pool, raw, &proxy,
+                )
+                .await;
+                <$backend as common::backend::Backend>::cleanup(direct, &ctx).await;
+            }
+        }
+    };
+}
+
+pub async fn resolve(host: &str, port: u16) -> std::net::SocketAddr {
+    tokio::net::lookup_host((host, port))
+        .await
+        .expect("resolve the database host")
+        .next()
+        .expect("an address for the database host")
+}
+
+const BOUND: Duration = Duration::from_millis(600);
+
+/// How long `f` took, and what it gave.
+async fn timed<T>(f: impl std::future::Future<Output = T>) -> (Duration, T) {
+    let started = Instant::now();
+    let out = f.await;
+    (started.elapsed(), out)
+}
+
+fn assert_bounded(what: &str, took: Duration) {
+    assert!(
+        took >= BOUND,
+        "{what}: returned before the bound ({took:?})"
+    );
+    // Generous for a loaded 2-core CI machine: the point is "seconds, not minutes".
+    assert!(
+        took < BOUND + Duration::from_secs(5),
+        "{what}: took {took:?}, bound {BOUND:?}"
+    );
+}
+
+fn assert_timeout<T: std::fmt::Debug>(what: &str, result: Result<T, Error>) {
+    match result {
+        Err(e @ Error::Timeout { .. }) => {
+            assert!(e.is_timeout());
+            assert!(e.to_string().contains("did not finish within 0.6s"), "{e}");
+        }
+        other => panic!("{what}: expected Error::Timeout, got {other:?}"),
+    }
+}
+
+pub async fn a_silent_network_times_out_every_operation<B: Backend>(
+    ctx: &Ctx,
+    direct: &Pool<B::DB>,
+    pool: Pool<B::DB>,
+    raw: Pool<B::DB>,
+    proxy: &Proxy,
+) {
+    let table = ctx.table("dark");
+    let store = SqlStore::builder(pool.clone())
+        .table_name(&table)
+        .operation_timeout(BOUND)
+        .check_expiration_interval(Duration::from_millis(100))
+        .build()
+        .unwrap();
+    store.migrate().await.unwrap();
+    store
+        .set("dark-session", &json!({ "user": 7 }), None)
+        .await
+        .unwrap();
+    let count = format!("SELECT COUNT(*) FROM {}", B::quote(&table));
+    assert_eq!(B::scalar(&raw, &count).await, 1);
+    assert_eq!(pool.size(), 1, "one pooled connection before the outage");
+
+    proxy.go_dark();
+
+    // Without a bound, a query on a silent connection waits for TCP to give up (minutes):
+    // the raw pool's query is still pending after 2 s.
+    let unbounded = tokio::time::timeout(Duration::from_secs(2), B::scalar(&raw, &count)).await;
+    assert!(unbounded.is_err(), "the proxy really is silent");
+    drop(raw);
+
+    let (took, got) = timed(store.get("dark-session")).await;
+    eprintln!(
+        "{}: a get on a silent network returned after {took:?}",
+        B::NAME
+    );
+    assert_timeout("get", got);
+    assert_bounded("get", took);
+    assert_eq!(
+        pool.size(),
+        0,
+        "the connection whose statement timed out was closed, not returned to the pool"
+    );
+
+    let (took, set) = timed(store.set("dark-session", &json!({ "user": 8 }), None)).await;
+    assert_timeout("set", set);
+    assert_bounded("set", took);
+    let (took, cleared) = timed(store.clear_expired_sessions()).await;
+    assert_timeout("clear_expired_sessions", cleared);
+    assert_bounded("clear_expired_sessions", took);
+
+    #[cfg(feature = "tower-sessions")]
+    {
+        use tower_sessions::session::Id;
+        use tower_sessions::session_store::SessionStore;
+        let (took, loaded) = timed(SessionStore::load(&store, &Id::default())).await;
+        let message = loaded.expect_err("a tower-sessions load fails").to_string();
+        assert!(message.contains("did not finish"), "{message}");
+        assert_bounded("tower-sessions load", took);
+    }
+    #[cfg(feature = "async-session")]
+    {
+        use async_session::{Session, SessionStore};
+        let cookie = Session::new()
+            .into_cookie_value()
+            .expect("a fresh session's cookie");
+        let (took, loaded) = timed(store.load_session(cookie)).await;
+        assert!(loaded.is_err(), "an async-session load fails");
+        assert_bounded("async-session load", took);
+    }
+
+    // The reaper's runs fail (counted), none hangs.
+    let reaper = store.start_expiring_sessions().unwrap().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while reaper.failures() < 2 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        reaper.failures() >= 2,
+        "reaper runs fail and the next ones run"
+    );
+    let runs_before = reaper.runs();
+
+    proxy.restore();
+    // Served again with no restart, the data intact.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let record = loop {
+        match store.get("dark-session").await {
+            Ok(found) => break found,
+            Err(e) if Instant::now() < deadline => {
+                assert!(e.is_timeout() || e.is_database(), "{e:?}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("the store did not recover: {e:?}"),
+        }
+    };
+    assert_eq!(record.expect("still there").data, json!({ "user": 7 }));
+    store
+        .set("dark-session", &json!({ "user": 9 }), None)
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while reaper.runs() == runs_before && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(reaper.runs() > runs_before, "the reaper runs again");
+    reaper.shutdown().await;
+    assert_eq!(B::scalar(direct, &count).await, 1);
+}
