@@ -100,7 +100,15 @@ impl<DB: Dialect> SqlStore<DB> {
         self.on_pool(op, sql, args, Call::Fetch(kinds))
             .await?
             .map(Done::fetched)
-            .map_err(Error::db(op))
+            .map_err(|e| match e {
+                // A value the row holds cannot be read as its column's type (SQLite's
+                // dynamic typing lets a BLOB into a TEXT column, text into an INTEGER one).
+                sqlx::Error::ColumnDecode { .. } => Error::CorruptRow {
+                    what: "a column holds a value of the wrong type",
+                    source: Some(Box::new(e)),
+                },
+                e => Error::db(op)(e),
+            })
     }
 
     /// Runs one statement on `conn`, a connection the caller holds (the reaper's, under its

@@ -40,6 +40,12 @@ pub trait Backend: Send + Sync + 'static {
     /// Runs a query returning one BIGINT-compatible value.
     fn scalar(pool: &Pool<Self::DB>, sql: &str) -> impl Future<Output = i64> + Send;
 
+    /// Runs `sql` on a connection the test holds (to keep a transaction open).
+    fn conn_exec(
+        conn: &mut sqlx::pool::PoolConnection<Self::DB>,
+        sql: &str,
+    ) -> impl Future<Output = Result<(), String>> + Send;
+
     /// A pool on which a fresh schema (PostgreSQL) / database (MySQL) / attached database
     /// (SQLite, attached on every connection) named `name` exists, and the name to give
     /// `schema_name`.
@@ -157,6 +163,17 @@ macro_rules! raw_sql_helpers {
 
         async fn try_exec(pool: &Pool<Self::DB>, sql: &str) -> Result<(), String> {
             pool.execute(sqlx::AssertSqlSafe(sql.to_owned()))
+                .await
+                .map(drop)
+                .map_err(|e| e.to_string())
+        }
+
+        async fn conn_exec(
+            conn: &mut sqlx::pool::PoolConnection<Self::DB>,
+            sql: &str,
+        ) -> Result<(), String> {
+            (&mut **conn)
+                .execute(sqlx::AssertSqlSafe(sql.to_owned()))
                 .await
                 .map(drop)
                 .map_err(|e| e.to_string())

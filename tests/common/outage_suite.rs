@@ -36,8 +36,12 @@ macro_rules! outage_suite {
                     common::outage_suite::resolve(options.get_host(), options.get_port()).await;
                 let proxy = common::proxy::Proxy::start(upstream).await;
                 let through = options.host("127.0.0.1").port(proxy.addr().port());
+                // No ping before each acquire: the operation then times out in its
+                // statement, on a connection the store holds (a ping on a silent idle
+                // connection times out the same way, inside sqlx's acquire).
                 let pool = sqlx::pool::PoolOptions::new()
                     .max_connections(1)
+                    .test_before_acquire(false)
                     .acquire_timeout(std::time::Duration::from_secs(30))
                     .connect_with(through.clone())
                     .await
@@ -52,6 +56,22 @@ macro_rules! outage_suite {
                 )
                 .await;
                 <$backend as common::backend::Backend>::cleanup(direct, &ctx).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn a_deadlocked_statement_is_retried() {
+                let ctx = common::backend::Ctx::new("deadlock_retry");
+                let Some(pool) = <$backend as common::backend::Backend>::pool_in_zone(
+                    &ctx,
+                    common::backend::DEFAULT_TEST_ZONE,
+                )
+                .await
+                else {
+                    return;
+                };
+                common::outage_suite::a_deadlocked_statement_is_retried::<$backend>(&ctx, &pool)
+                    .await;
+                <$backend as common::backend::Backend>::cleanup(pool, &ctx).await;
             }
         }
     };
@@ -204,4 +224,109 @@ pub async fn a_silent_network_times_out_every_operation<B: Backend>(
     assert!(reaper.runs() > runs_before, "the reaper runs again");
     reaper.shutdown().await;
     assert_eq!(B::scalar(direct, &count).await, 1);
+}
+
+/// A deadlock between one of the store's statements and another transaction: the
+/// database rolls the store's statement back (it is the younger, lighter one), and the
+/// store runs it again, so the operation succeeds; the retry is counted in its log.
+pub async fn a_deadlocked_statement_is_retried<B: Backend>(ctx: &Ctx, pool: &Pool<B::DB>) {
+    super::capture::install();
+    let table = ctx.table("deadlock");
+    let store = SqlStore::builder(pool.clone())
+        .table_name(&table)
+        .column(sqlx_session_store::Column::integer("uid").indexed(true))
+        .extend_default_fields(|d: &sqlx_session_store::DefaultFields<'_>| {
+            sqlx_session_store::Fields::new().with("uid", d.data["u"].as_i64())
+        })
+        .build()
+        .unwrap();
+    store.migrate().await.unwrap();
+    for sid in ["lock-a", "lock-b"] {
+        store.set(sid, &json!({ "u": 1 }), None).await.unwrap();
+    }
+    let quoted = B::quote(&table);
+    let sid = B::quote("sid");
+    // A heavier transaction (more rows changed), so that InnoDB picks the store's
+    // statement as the victim; PostgreSQL picks the first waiter, the store's, too.
+    let padding = ctx.table("deadlock_pad");
+    B::exec(
+        pool,
+        &format!("CREATE TABLE {} (n INT)", B::quote(&padding)),
+    )
+    .await;
+    let mut other = pool.acquire().await.expect("a connection");
+    let begin = if B::NAME == "mysql" {
+        "START TRANSACTION"
+    } else {
+        "BEGIN"
+    };
+    B::conn_exec(&mut other, begin).await.unwrap();
+    let values: Vec<String> = (0..200).map(|n| format!("({n})")).collect();
+    B::conn_exec(
+        &mut other,
+        &format!(
+            "INSERT INTO {} (n) VALUES {}",
+            B::quote(&padding),
+            values.join(", ")
+        ),
+    )
+    .await
+    .unwrap();
+    // The other transaction holds lock-b ...
+    let touch_b = format!("UPDATE {quoted} SET data = data WHERE {sid} = 'lock-b'");
+    B::conn_exec(&mut other, &touch_b).await.unwrap();
+    let before = retries_logged(&table);
+    // ... the store's one statement locks lock-a, then waits for lock-b ...
+    let deleting = tokio::spawn({
+        let store = store.clone();
+        async move { store.destroy_where("uid", 1).await }
+    });
+    // Watched from a pool of its own, so that polling never takes the store's connection.
+    let watcher = B::pool_in_zone(ctx, super::backend::DEFAULT_TEST_ZONE)
+        .await
+        .expect("a second pool");
+    wait_for_a_lock_wait::<B>(&watcher).await;
+    // ... and the other transaction now waits for lock-a: a cycle.
+    let touch_a = format!("UPDATE {quoted} SET data = data WHERE {sid} = 'lock-a'");
+    let other_done = B::conn_exec(&mut other, &touch_a).await;
+    B::conn_exec(&mut other, "COMMIT").await.unwrap();
+    assert!(
+        other_done.is_ok(),
+        "the other transaction survived: {other_done:?}"
+    );
+    let deleted = deleting.await.expect("the task ran");
+    assert_eq!(deleted.expect("retried, not returned as an error"), 2);
+    let retries = retries_logged(&table) - before;
+    eprintln!("{}: deadlock victim retried {retries} time(s)", B::NAME);
+    assert!(
+        retries >= 1,
+        "the store's statement was the victim and was run again"
+    );
+    assert_eq!(store.length().await.unwrap(), 0);
+}
+
+fn retries_logged(table: &str) -> usize {
+    super::capture::all_events()
+        .iter()
+        .filter(|e| {
+            e.message.contains("lost a race") && e.field("table").is_some_and(|t| t == table)
+        })
+        .count()
+}
+
+/// Waits (bounded) until some statement on the server is waiting for a row lock.
+async fn wait_for_a_lock_wait<B: Backend>(pool: &Pool<B::DB>) {
+    let query = if B::NAME == "mysql" {
+        "SELECT COUNT(*) FROM information_schema.innodb_trx WHERE trx_state = 'LOCK WAIT'"
+    } else {
+        "SELECT COUNT(*) FROM pg_locks WHERE NOT granted"
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while B::scalar(pool, query).await == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the store's statement never waited for a lock"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }
