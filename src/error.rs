@@ -2,17 +2,22 @@
 
 use std::fmt;
 
+use crate::redact::{DataError, DatabaseError};
+
 /// A `Result` whose error defaults to this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong in this crate.
 ///
-/// The store's own messages (`Display` of each variant) never carry session ids or session
-/// data. A [`Database`](Error::Database) error's *source* is the driver's error, which can
-/// quote values (PostgreSQL's "Failing row contains (...)" detail, MySQL's
-/// `Duplicate entry '...'` message): treat a database error's source chain as possibly
-/// holding row values when you log it.
-/// Each variant that wraps another error keeps it as its [`source`](std::error::Error::source).
+/// Errors are safe to log: `Display` and `Debug` of every variant, and of every error in its
+/// [`source`](std::error::Error::source) chain, carry no session id and no session data.
+/// A [`Database`](Error::Database) error's source is a [`DatabaseError`]: the kind of
+/// failure, the server's error code and its message with every quoted segment blanked
+/// (`Duplicate entry '…' for key '…'`), never the server's detail (PostgreSQL's "Failing
+/// row contains (...)"); the raw sqlx error is kept behind [`DatabaseError::raw`], which may
+/// quote row values and must not be logged. JSON errors ([`Serialize`](Error::Serialize),
+/// [`CorruptRow`](Error::CorruptRow)) keep a [`DataError`]: serde_json's category and
+/// position, never its message, which quotes the data.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -59,7 +64,7 @@ pub enum Error {
 
     /// Session data could not be serialized to JSON.
     #[error("session data could not be serialized")]
-    Serialize(#[source] serde_json::Error),
+    Serialize(#[source] DataError),
 
     /// A stored row could not be read back (for example its `data` is not valid JSON,
     /// or a front end expected a JSON object). The row is left untouched.
@@ -67,9 +72,9 @@ pub enum Error {
     CorruptRow {
         /// What was wrong with the row (never its content).
         what: &'static str,
-        /// The underlying decoding error, if any.
+        /// The JSON decoding error, if any (its category and position, never the data).
         #[source]
-        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+        source: Option<DataError>,
     },
 
     /// A new session could not get a unique id after several attempts.
@@ -144,25 +149,32 @@ pub enum Error {
     Database {
         /// The store operation that failed (`"get"`, `"set"`, `"migrate"`, ...).
         operation: &'static str,
-        /// The error from sqlx.
+        /// What is safe to log of the error from sqlx (the raw error is behind
+        /// [`DatabaseError::raw`]).
         #[source]
-        source: sqlx::Error,
+        source: DatabaseError,
     },
 }
 
 impl Error {
     pub(crate) fn db(operation: &'static str) -> impl FnOnce(sqlx::Error) -> Error {
-        move |source| Error::Database { operation, source }
+        move |source| Error::Database {
+            operation,
+            source: source.into(),
+        }
     }
 
-    pub(crate) fn corrupt<E>(what: &'static str) -> impl FnOnce(E) -> Error
-    where
-        E: std::error::Error + Send + Sync + 'static,
-    {
+    /// A row whose JSON did not decode: `what` says what was wrong, `e` is kept redacted.
+    pub(crate) fn corrupt(what: &'static str) -> impl FnOnce(serde_json::Error) -> Error {
         move |e| Error::CorruptRow {
             what,
-            source: Some(Box::new(e)),
+            source: Some(e.into()),
         }
+    }
+
+    /// Data that did not serialize, the error kept redacted.
+    pub(crate) fn serialize(e: serde_json::Error) -> Error {
+        Error::Serialize(e.into())
     }
 
     /// `true` when the error came from the database or the connection to it
@@ -205,21 +217,17 @@ mod tests {
 
     #[test]
     fn chain_shows_every_distinct_message_once() {
-        let err = Error::CorruptRow {
-            what: "data is not valid JSON",
-            source: Some(Box::new(std::io::Error::other("bad byte"))),
-        };
+        let json = serde_json::from_str::<serde_json::Value>("{nope").unwrap_err();
+        let err = Error::corrupt("data is not valid JSON")(json);
         assert_eq!(
             Chain(&err).to_string(),
-            "stored session row is corrupt: data is not valid JSON: bad byte"
+            "stored session row is corrupt: data is not valid JSON: \
+             JSON syntax error at line 1 column 2"
         );
-        let repeated = Error::Database {
-            operation: "get",
-            source: sqlx::Error::Protocol("oops".into()),
-        };
+        let db = Error::db("get")(sqlx::Error::Protocol("oops".into()));
         assert_eq!(
-            Chain(&repeated).to_string(),
-            "database error during get: encountered unexpected or invalid data: oops"
+            Chain(&db).to_string(),
+            "database error during get: protocol error: oops"
         );
     }
 }

@@ -40,6 +40,7 @@ mod ident;
 mod options;
 mod reaper;
 mod record;
+mod redact;
 mod rt;
 mod schema;
 mod sql;
@@ -58,6 +59,7 @@ pub use options::{
 };
 pub use reaper::handle::ReaperHandle;
 pub use record::{SessionInfo, SessionRecord};
+pub use redact::{DataError, DatabaseError};
 pub use schema::DEFAULT_TABLE_NAME;
 pub use store::{SqlStore, MAX_SESSION_ID_LEN};
 

@@ -62,6 +62,7 @@ use serde_json::{Map, Value};
 
 use crate::dialect::Dialect;
 use crate::error::Error;
+use crate::redact::DataError;
 use crate::store::front::Change;
 use crate::store::payload::Payload;
 use crate::store::SqlStore;
@@ -129,9 +130,9 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
 
 /// The session's data map as JSON text: an object of the JSON values it holds, keys sorted.
 fn encode(session: &Session) -> Result<Payload<'static>, Error> {
-    let shape = || Error::Serialize(serde::ser::Error::custom("unexpected Session layout"));
+    let shape = || Error::Serialize(DataError::data("unexpected Session layout"));
     // `Session` serializes as `{"id", "expiry", "data"}`; its data map has no other accessor.
-    let Value::Object(mut whole) = serde_json::to_value(session).map_err(Error::Serialize)? else {
+    let Value::Object(mut whole) = serde_json::to_value(session).map_err(Error::serialize)? else {
         return Err(shape());
     };
     let Some(Value::Object(map)) = whole.remove("data") else {
@@ -146,7 +147,7 @@ fn encode(session: &Session) -> Result<Payload<'static>, Error> {
         // Each value is JSON text already (`Session::insert`), but `insert_raw` takes any
         // string: check it is JSON that every reader of the table (a `serde_json::Value`)
         // accepts, so that a row written here never reads back as corrupt elsewhere.
-        serde_json::from_str::<StrictJson>(&raw).map_err(Error::Serialize)?;
+        serde_json::from_str::<StrictJson>(&raw).map_err(Error::serialize)?;
         size += key.len() + raw.len() + 4;
         entries.push((key, raw));
     }
@@ -157,7 +158,7 @@ fn encode(session: &Session) -> Result<Payload<'static>, Error> {
         if i > 0 {
             text.push(',');
         }
-        text.push_str(&serde_json::to_string(key).map_err(Error::Serialize)?);
+        text.push_str(&serde_json::to_string(key).map_err(Error::serialize)?);
         text.push(':');
         text.push_str(raw.trim_matches([' ', '\t', '\n', '\r']));
     }

@@ -105,7 +105,7 @@ impl<DB: Dialect> SqlStore<DB> {
                 // dynamic typing lets a BLOB into a TEXT column, text into an INTEGER one).
                 sqlx::Error::ColumnDecode { .. } => Error::CorruptRow {
                     what: "a column holds a value of the wrong type",
-                    source: Some(Box::new(e)),
+                    source: None,
                 },
                 e => Error::db(op)(e),
             })

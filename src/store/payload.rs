@@ -47,7 +47,7 @@ impl<'a> Payload<'a> {
 
     /// `value` serialized as it is (the core `set` API).
     pub(crate) fn value(value: &'a Value) -> Result<Self> {
-        let text = serde_json::to_string(value).map_err(Error::Serialize)?;
+        let text = serde_json::to_string(value).map_err(Error::serialize)?;
         Ok(Self {
             text,
             value: Some(value),
@@ -58,7 +58,7 @@ impl<'a> Payload<'a> {
     /// Any serializable data, as it serializes.
     pub(crate) fn serialize<T: Serialize + ?Sized>(data: &T) -> Result<Self> {
         Ok(Self::text(
-            serde_json::to_string(data).map_err(Error::Serialize)?,
+            serde_json::to_string(data).map_err(Error::serialize)?,
         ))
     }
 
@@ -70,7 +70,7 @@ impl<'a> Payload<'a> {
     where
         I: IntoIterator<Item = (&'m String, &'m Value)>,
     {
-        let text = serde_json::to_string(&SortedMap::new(entries)).map_err(Error::Serialize)?;
+        let text = serde_json::to_string(&SortedMap::new(entries)).map_err(Error::serialize)?;
         Ok(Self {
             digest: Some(digest(text.as_bytes())),
             text,
@@ -89,9 +89,9 @@ impl<'a> Payload<'a> {
         let mut hasher = blake3::Hasher::new();
         {
             let mut sink = std::io::BufWriter::with_capacity(64 * 1024, &mut hasher);
-            serde_json::to_writer(&mut sink, &SortedMap::new(entries)).map_err(Error::Serialize)?;
+            serde_json::to_writer(&mut sink, &SortedMap::new(entries)).map_err(Error::serialize)?;
             sink.flush()
-                .map_err(|e| Error::Serialize(serde_json::Error::io(e)))?;
+                .map_err(|e| Error::serialize(serde_json::Error::io(e)))?;
         }
         let mut out = [0; 16];
         out.copy_from_slice(&hasher.finalize().as_bytes()[..16]);
@@ -105,7 +105,7 @@ impl<'a> Payload<'a> {
             Some(v) => Ok(Cow::Borrowed(v)),
             None => serde_json::from_str(&self.text)
                 .map(Cow::Owned)
-                .map_err(Error::Serialize),
+                .map_err(Error::serialize),
         }
     }
 }

@@ -136,7 +136,7 @@ pub(crate) fn encode_field<DB: Dialect>(col: &CustomColumn, value: FieldValue) -
         (ColumnKind::Boolean, FieldValue::Boolean(b)) => SqlValue::Bool(Some(b)),
         (ColumnKind::Timestamp, FieldValue::Timestamp(t)) => DB::time_param(t),
         (ColumnKind::Json, FieldValue::Json(v)) => {
-            SqlValue::Text(Some(serde_json::to_string(&v).map_err(Error::Serialize)?))
+            SqlValue::Text(Some(serde_json::to_string(&v).map_err(Error::serialize)?))
         }
         (_, other) => return Err(mismatch(other.kind_name())),
     })

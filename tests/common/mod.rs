@@ -12,6 +12,7 @@ pub mod fields_suite;
 pub mod outage_suite;
 pub mod proxy;
 pub mod reaper_suite;
+pub mod redaction_suite;
 #[cfg(all(feature = "tower-sessions", feature = "async-session"))]
 pub mod sliding_suite;
 pub mod suite;
@@ -53,6 +54,14 @@ macro_rules! store_suite {
                 one_statement_per_operation,
                 no_log_event_carries_an_id_or_data,
                 app_managed_tables_without_a_key_or_with_zoned_times_are_refused,
+            );
+        }
+        mod redaction {
+            use super::common;
+            $crate::store_suite!(@tests $backend; redaction_suite:
+                database_errors_carry_no_values,
+                corrupt_rows_carry_no_data,
+                serialize_errors_carry_no_data,
             );
         }
         mod custom_columns {
