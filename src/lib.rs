@@ -33,6 +33,8 @@
 // options → store (→ store/front) → cleanup → reaper; config and adapters at the edges.
 mod cleanup;
 mod config;
+#[cfg(feature = "encryption")]
+pub(crate) mod crypt;
 mod dialect;
 mod error;
 mod fields;
@@ -49,6 +51,9 @@ mod store;
 pub mod adapters;
 
 pub use config::Builder;
+#[cfg(feature = "encryption")]
+#[cfg_attr(docsrs, doc(cfg(feature = "encryption")))]
+pub use crypt::EncryptionKey;
 pub use dialect::Dialect;
 pub use error::{Error, Result};
 pub use fields::{Column, ColumnKind, DefaultFields, ExtendFields, FieldValue, Fields};
