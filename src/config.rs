@@ -58,6 +58,8 @@ impl<DB: Dialect> SqlStore<DB> {
 /// | [`touch_after`](Self::touch_after) | 0 | skip an expiry refresh while the stored expiry is this close to the new one |
 /// | [`tracked_sessions`](Self::tracked_sessions) | 10,000 | sessions whose last state this instance remembers, to skip unchanged writes |
 /// | [`operation_timeout`](Self::operation_timeout) | 5 s | bound on each operation: connection, statement, retries |
+/// | [`hash_ids`](Self::hash_ids) | `false` | keep a digest of each id, not the id |
+/// | `encryption_keys` (feature `encryption`) | none | encrypt session data at rest (AES-256-GCM) |
 /// | [`max_data_size`](Self::max_data_size) | 4 MiB | largest serialized session `set` accepts |
 /// | [`delete_batch_size`](Self::delete_batch_size) | 1,000 | most rows one cleanup statement deletes |
 /// | [`single_reaper`](Self::single_reaper) | `false` | only one instance's reaper runs at a time (database lock) |
@@ -83,6 +85,8 @@ pub struct Builder<DB: Dialect> {
     expires_column: String,
     created_at_column: Option<String>,
     updated_at_column: Option<String>,
+    #[cfg(feature = "encryption")]
+    encryption_keys: Option<Vec<crate::EncryptionKey>>,
 }
 
 impl<DB: Dialect> fmt::Debug for Builder<DB> {
@@ -123,6 +127,8 @@ impl<DB: Dialect> Builder<DB> {
             expires_column: DEFAULT_EXPIRES_COLUMN.to_owned(),
             created_at_column: Some(DEFAULT_CREATED_AT_COLUMN.to_owned()),
             updated_at_column: Some(DEFAULT_UPDATED_AT_COLUMN.to_owned()),
+            #[cfg(feature = "encryption")]
+            encryption_keys: None,
         }
     }
 
@@ -276,6 +282,42 @@ impl<DB: Dialect> Builder<DB> {
         self
     }
 
+    /// When `true`, the table keeps a digest of each session id instead of the id
+    /// (default `false`): `b3:` and the BLAKE3 hash of the id in hex, 67 bytes. A database
+    /// dump or backup then holds no id that a browser could present to take a session
+    /// over, as Rails' store has done since CVE-2019-25025. Every operation and both front
+    /// ends hash the id on the way in, so the app sees no difference, except that
+    /// [`SqlStore::ids`], [`SqlStore::ids_where`] and [`SessionInfo::id`](crate::SessionInfo::id)
+    /// give the stored digests (they can be shown and compared, not turned back into ids;
+    /// log a device out with [`SqlStore::destroy_where`]).
+    ///
+    /// Session ids must be random (as both front ends make them): a digest protects an
+    /// id as hard to guess as the id itself. For a table that already holds plain ids, run
+    /// [`SqlStore::hash_existing_ids`] once after switching this on (see its docs).
+    pub fn hash_ids(mut self, hash: bool) -> Self {
+        self.options.at_rest.hash_ids = hash;
+        self
+    }
+
+    /// Encrypts every session's data at rest with AES-256-GCM (feature `encryption`): a
+    /// fresh random nonce per write, the session id (as stored) bound as associated data,
+    /// so a row's ciphertext moved to another id does not decrypt. The first key encrypts;
+    /// any of them decrypts, which is how keys rotate: put the new key first, and drop an
+    /// old one once the sessions it sealed have expired (`expiration` after the switch).
+    /// Rows written in plain text before this was switched on stay readable, and are
+    /// sealed at their next write.
+    ///
+    /// The custom-columns hook still sees the plain data, and custom columns are stored as
+    /// they are (don't put secrets there). A front end's "no write without a change"
+    /// compares plain data, so it keeps working. An empty list, or the same key twice, is
+    /// refused by [`build`](Self::build).
+    #[cfg(feature = "encryption")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "encryption")))]
+    pub fn encryption_keys(mut self, keys: Vec<crate::EncryptionKey>) -> Self {
+        self.encryption_keys = Some(keys);
+        self
+    }
+
     /// Largest serialized session (JSON bytes) that `set` accepts (default 4 MiB);
     /// larger data gets [`Error::DataTooLarge`] and nothing is written.
     pub fn max_data_size(mut self, bytes: usize) -> Self {
@@ -378,11 +420,16 @@ impl<DB: Dialect> Builder<DB> {
             custom_columns,
         };
         table.check_unique_names()?;
-        let options = Options {
+        #[allow(unused_mut)]
+        let mut options = Options {
             expiration,
             touch_after,
             ..self.options
         };
+        #[cfg(feature = "encryption")]
+        if let Some(keys) = self.encryption_keys {
+            options.at_rest.keys = Some(std::sync::Arc::new(crate::crypt::Keyring::new(keys)?));
+        }
         let store = SqlStore::from_parts(self.pool, table, options, self.hook);
         if self.start_reaper {
             store.start_expiring_sessions()?;

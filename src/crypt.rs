@@ -134,10 +134,6 @@ pub(crate) struct Keyring {
     keys: Vec<EncryptionKey>,
 }
 
-#[cfg_attr(
-    not(test),
-    expect(dead_code, reason = "wired into the store in a later commit")
-)]
 impl Keyring {
     /// A ring of these keys, the first one encrypting.
     ///
@@ -289,13 +285,12 @@ fn corrupt(what: &'static str) -> Error {
 }
 
 /// The error of an encryption that could not be done for another reason than the
-/// plaintext's size. No variant of [`Error`] is about writing; `CorruptRow` stands in
-/// (its message reads "stored session row is corrupt: ..."), with the cause as source.
+/// plaintext's size.
 fn cannot_encrypt(
     what: &'static str,
     source: Option<Box<dyn std::error::Error + Send + Sync>>,
 ) -> Error {
-    Error::CorruptRow { what, source }
+    Error::Encryption { what, source }
 }
 
 #[cfg(test)]

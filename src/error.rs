@@ -77,6 +77,18 @@ pub enum Error {
         source: Option<DataError>,
     },
 
+    /// Session data could not be encrypted (feature `encryption`): the operating system's
+    /// random number generator failed, or the input is beyond AES-GCM's limits. Nothing
+    /// was written.
+    #[error("session data could not be encrypted: {what}")]
+    Encryption {
+        /// What went wrong (never any content).
+        what: &'static str,
+        /// The cause (the OS random number generator's error), if any.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
+
     /// A new session could not get a unique id after several attempts.
     #[error("could not allocate a unique session id after {attempts} attempts")]
     IdCollision {

@@ -31,6 +31,7 @@
 
 // Layers, each importing only those above it: ident → fields → schema → dialect → sql →
 // options → store (→ store/front) → cleanup → reaper; config and adapters at the edges.
+mod at_rest;
 mod cleanup;
 mod config;
 #[cfg(feature = "encryption")]

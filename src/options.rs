@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use chrono::TimeDelta;
 
+use crate::at_rest::AtRest;
+
 /// Default session lifetime when the caller gives no expiry: 24 hours.
 pub const DEFAULT_EXPIRATION: Duration = Duration::from_secs(24 * 60 * 60);
 /// Default interval between expiry sweeps: 15 minutes.
@@ -36,6 +38,8 @@ pub(crate) struct Options {
     pub single_reaper: bool,
     pub tracked_sessions: usize,
     pub operation_timeout: Duration,
+    /// Ids hashed, data encrypted.
+    pub at_rest: AtRest,
 }
 
 impl Default for Options {
@@ -51,6 +55,7 @@ impl Default for Options {
             single_reaper: false,
             tracked_sessions: DEFAULT_TRACKED_SESSIONS,
             operation_timeout: DEFAULT_OPERATION_TIMEOUT,
+            at_rest: AtRest::default(),
         }
     }
 }

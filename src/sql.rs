@@ -42,6 +42,10 @@ pub(crate) struct Statements {
     pub ids: Arc<str>,
     /// now, limit
     pub delete_expired: Arc<str>,
+    /// pattern of hashed ids, limit → (sid, data text) of rows whose id is not hashed
+    pub plain_ids: Arc<str>,
+    /// new sid, data, old sid
+    pub rename_id: Arc<str>,
     /// schema name or NULL, table name → column names
     pub list_columns: Arc<str>,
     /// The DDL `migrate` runs.
@@ -77,6 +81,8 @@ impl Statements {
             clear: format!("DELETE FROM {}", sql.table).into(),
             ids: sql.ids().into(),
             delete_expired: DB::delete_expired_batch(table).into(),
+            plain_ids: sql.plain_ids().into(),
+            rename_id: sql.rename_id().into(),
             list_columns: DB::COLUMNS_QUERY.into(),
             migrate: DB::create_table(table)
                 .into_iter()
@@ -216,6 +222,33 @@ impl<'t, DB: Dialect> Sql<'t, DB> {
             sql += &format!(" AND ({e} < {} OR {e} > {})", p.next(TIME), p.next(TIME));
         }
         sql
+    }
+
+    fn plain_ids(&self) -> String {
+        let mut p = Placeholders::<DB>::default();
+        format!(
+            "SELECT {}, {} FROM {} WHERE {} NOT LIKE {} LIMIT {}",
+            DB::key_expr(&self.sid),
+            DB::json_expr(&self.data),
+            self.table,
+            self.sid,
+            p.next(ID),
+            p.next(ColumnType::Of(ColumnKind::Integer)),
+        )
+    }
+
+    fn rename_id(&self) -> String {
+        let mut p = Placeholders::<DB>::default();
+        format!(
+            "UPDATE {} SET {} = {}, {} = {} WHERE {} = {}",
+            self.table,
+            self.sid,
+            p.next(ID),
+            self.data,
+            p.next(JSON),
+            self.sid,
+            p.next(ID),
+        )
     }
 
     fn destroy(&self) -> String {

@@ -23,6 +23,7 @@ pub(crate) mod front;
 pub(crate) mod known;
 pub(crate) mod payload;
 mod row;
+mod transition;
 
 use known::{Key, Known};
 use payload::Payload;
@@ -314,13 +315,13 @@ impl<DB: Dialect> SqlStore<DB> {
         op: &'static str,
         sid: &str,
     ) -> Result<Option<(String, DateTime<Utc>)>> {
-        check_sid(sid)?;
+        let stored = self.stored_id(sid)?;
         let started = Instant::now();
         let rows = self
             .fetch(
                 op,
                 &self.inner.sql.get,
-                &[text_param(sid), DB::time_param(Utc::now())],
+                &[text_param(&stored), DB::time_param(Utc::now())],
                 &[SqlKind::Text, SqlKind::Int],
             )
             .await?;
@@ -329,7 +330,9 @@ impl<DB: Dialect> SqlStore<DB> {
             return Ok(None);
         };
         let mut cols = row.into_iter();
-        decode_columns(cols.next(), cols.next()).map(Some)
+        let (text, expires) = decode_columns(cols.next(), cols.next())?;
+        let text = self.inner.options.at_rest.open(text, &stored)?;
+        Ok(Some((text, expires)))
     }
 
     /// Saves `data` under `sid` (one upsert), expiring at `expires`, or after
@@ -451,7 +454,7 @@ impl<DB: Dialect> SqlStore<DB> {
         if self.inner.table.updated_at.is_some() {
             args.push(DB::time_param(now));
         }
-        args.extend([text_param(sid), DB::time_param(now)]);
+        args.extend([text_param(&self.stored_id(sid)?), DB::time_param(now)]);
         if opts.touch_after > chrono::TimeDelta::zero() {
             let window_start = expires
                 .checked_sub_signed(opts.touch_after)
@@ -466,10 +469,10 @@ impl<DB: Dialect> SqlStore<DB> {
 
     /// Deletes session `sid`. Deleting an unknown id is not an error.
     pub async fn destroy(&self, sid: &str) -> Result<()> {
-        check_sid(sid)?;
+        let stored = self.stored_id(sid)?;
         let started = Instant::now();
         let n = self
-            .execute("destroy", &self.inner.sql.destroy, &[text_param(sid)])
+            .execute("destroy", &self.inner.sql.destroy, &[text_param(&stored)])
             .await?;
         self.inner.known.forget(Key::of(sid));
         self.trace("destroy", started, n);
@@ -583,7 +586,10 @@ impl<DB: Dialect> SqlStore<DB> {
                         what: "session id is NULL",
                         source: None,
                     })?;
-                let (data, expires) = decode_record(cols.next(), cols.next())?;
+                let (text, expires) = decode_columns(cols.next(), cols.next())?;
+                let text = self.inner.options.at_rest.open(text, &id)?;
+                let data = serde_json::from_str(&text)
+                    .map_err(Error::corrupt("data is not valid JSON"))?;
                 let updated_at = cols
                     .next()
                     .and_then(SqlValue::into_int)
@@ -632,7 +638,8 @@ impl<DB: Dialect> SqlStore<DB> {
         Ok((queries, value))
     }
 
-    /// Checks and encodes the values of a full row (running the custom-columns hook).
+    /// Checks and encodes the values of a full row (running the custom-columns hook),
+    /// with the id and data as stored.
     fn row_values(
         &self,
         sid: &str,
@@ -640,6 +647,17 @@ impl<DB: Dialect> SqlStore<DB> {
         expires: Option<DateTime<Utc>>,
     ) -> Result<RowValues<'_>> {
         check_sid(sid)?;
+        let values = self.plain_row_values(data, expires)?;
+        self.seal_row(values, sid)
+    }
+
+    /// [`row_values`](Self::row_values) before [`seal_row`](Self::seal_row): no id yet,
+    /// the data in plain text.
+    pub(crate) fn plain_row_values(
+        &self,
+        data: Payload<'_>,
+        expires: Option<DateTime<Utc>>,
+    ) -> Result<RowValues<'_>> {
         let limit = self.inner.options.max_data_size;
         if data.text.len() > limit {
             return Err(Error::DataTooLarge {
@@ -652,11 +670,33 @@ impl<DB: Dialect> SqlStore<DB> {
         RowValues::new::<DB>(
             &self.inner.table,
             self.inner.hook.as_deref(),
-            sid,
             data,
             expires,
             now,
         )
+    }
+
+    /// `values` (with plain data) for session `sid`: the id as stored, the data as stored
+    /// (sealed to that id when encryption is on).
+    pub(crate) fn seal_row<'s>(
+        &'s self,
+        mut values: RowValues<'s>,
+        sid: &str,
+    ) -> Result<RowValues<'s>> {
+        let stored = self.stored_id(sid)?;
+        let plain = match std::mem::replace(&mut values.data, SqlValue::Text(None)) {
+            SqlValue::Text(Some(text)) => text,
+            _ => String::new(),
+        };
+        values.data = SqlValue::Text(Some(self.inner.options.at_rest.seal(plain, &stored)?));
+        values.sid = text_param(&stored);
+        Ok(values)
+    }
+
+    /// `sid` checked, then as the table keeps it (its digest under `hash_ids`).
+    pub(crate) fn stored_id<'a>(&self, sid: &'a str) -> Result<std::borrow::Cow<'a, str>> {
+        check_sid(sid)?;
+        Ok(self.inner.options.at_rest.stored_id(sid))
     }
 
     /// `now` + `expiration`.
@@ -711,16 +751,6 @@ fn decode_columns(
         .and_then(SqlValue::into_int)
         .ok_or(null("expires is NULL"))?;
     Ok((data, from_micros(micros)?))
-}
-
-/// Decodes the `data` and `expires` columns of a row, the data as a `Value`.
-fn decode_record(
-    data: Option<SqlValue>,
-    expires: Option<SqlValue>,
-) -> Result<(serde_json::Value, DateTime<Utc>)> {
-    let (text, expires) = decode_columns(data, expires)?;
-    let data = serde_json::from_str(&text).map_err(Error::corrupt("data is not valid JSON"))?;
-    Ok((data, expires))
 }
 
 /// `t + d`, saturating instead of panicking on an absurd `expiration`.

@@ -6,7 +6,6 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use super::known::{Key, Seen};
 use super::payload::{Digest, Payload};
-use super::row::text_param;
 use super::{check_sid, SqlStore};
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
@@ -135,15 +134,14 @@ impl<DB: Dialect> SqlStore<DB> {
         let data_digest = data.digest;
         let first = next_id(0);
         // The hook runs once; only the id changes between attempts.
-        let row = self.row_values(&first, data, Some(expires))?;
+        let row = self.plain_row_values(data, Some(expires))?;
         let mut sid = first;
         for attempt in 0..CREATE_ATTEMPTS {
             if attempt > 0 {
                 sid = next_id(attempt);
             }
-            check_sid(&sid)?;
-            let mut values = row.clone();
-            values.sid = text_param(&sid);
+            // Each id is stored (and the data sealed to it) afresh.
+            let values = self.seal_row(row.clone(), &sid)?;
             if self.insert_row(values).await? {
                 let seen = Seen {
                     data: data_digest,

@@ -22,11 +22,11 @@ pub(crate) struct RowValues<'a> {
 }
 
 impl<'a> RowValues<'a> {
-    /// Encodes a row, running the hook (if any) on the data.
+    /// Encodes a row, running the hook (if any) on the data; the id and the data as stored
+    /// are set by `SqlStore::seal_row`.
     pub(crate) fn new<DB: Dialect>(
         table: &'a Table,
         hook: Option<&dyn ExtendFields>,
-        sid: &str,
         data: Payload<'_>,
         expires: DateTime<Utc>,
         now: DateTime<Utc>,
@@ -34,7 +34,8 @@ impl<'a> RowValues<'a> {
         let custom = custom_values::<DB>(&table.custom_columns, hook, &data, expires)?;
         Ok(Self {
             table,
-            sid: text_param(sid),
+            // Set by `SqlStore::seal_row`, with the data as stored.
+            sid: SqlValue::Text(None),
             data: SqlValue::Text(Some(data.text)),
             expires: DB::time_param(expires),
             now: DB::time_param(now),

@@ -8,6 +8,7 @@ pub mod backend;
 pub mod capture;
 pub mod checks_suite;
 pub mod fields_suite;
+pub mod hardening_suite;
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 pub mod outage_suite;
 pub mod proxy;
@@ -62,6 +63,19 @@ macro_rules! store_suite {
                 database_errors_carry_no_values,
                 corrupt_rows_carry_no_data,
                 serialize_errors_carry_no_data,
+            );
+        }
+        mod hardening {
+            use super::common;
+            $crate::store_suite!(@tests $backend; hardening_suite:
+                control_characters_in_ids_are_refused_before_any_sql,
+                undecodable_rows_are_corrupt_rows,
+                cleanup_on_a_missing_table_names_it,
+                hashed_ids_never_reach_the_table,
+            );
+            #[cfg(feature = "encryption")]
+            $crate::store_suite!(@tests $backend; hardening_suite:
+                data_is_encrypted_at_rest,
             );
         }
         mod custom_columns {

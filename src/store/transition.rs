@@ -1,0 +1,74 @@
+//! Switching an existing table to hashed ids: [`SqlStore::hash_existing_ids`].
+
+use crate::at_rest::{hash_id, HASHED_ID_PREFIX};
+use crate::dialect::run::{SqlKind, SqlValue};
+use crate::dialect::Dialect;
+use crate::error::{Error, Result};
+use crate::store::row::text_param;
+use crate::store::SqlStore;
+
+impl<DB: Dialect> SqlStore<DB> {
+    /// Replaces every plain session id in the table by its digest, so that a table filled
+    /// before [`hash_ids`](crate::Builder::hash_ids) was switched on keeps its sessions:
+    /// each user's next request finds their session under the digest of the id their
+    /// cookie holds. Returns how many rows were converted; idempotent (digests are left
+    /// as they are), in batches of `delete_batch_size` rows, one statement per row.
+    ///
+    /// Switch-over without logging anyone out: deploy with `hash_ids(true)` and run this
+    /// at start-up; during a rolling deploy, run it again once the last instance that
+    /// stores plain ids has stopped (the sessions it created in between are found again
+    /// from then on). With encryption on, each converted row's data is sealed again to its
+    /// new id. A row whose digest already exists (written since) is the newer one: the
+    /// plain row is deleted. Fails with [`Error::InvalidConfig`] when `hash_ids` is off.
+    pub async fn hash_existing_ids(&self) -> Result<u64> {
+        const OP: &str = "hash_existing_ids";
+        if !self.options().at_rest.hash_ids {
+            return Err(Error::InvalidConfig {
+                option: "hash_ids",
+                reason: "is off: there is nothing to convert the ids to",
+            });
+        }
+        let sql = self.statements();
+        let select = [
+            text_param(&format!("{HASHED_ID_PREFIX}%")),
+            SqlValue::Int(Some(i64::from(self.options().delete_batch_size))),
+        ];
+        let mut converted = 0;
+        loop {
+            let rows = self
+                .fetch(OP, &sql.plain_ids, &select, &[SqlKind::Text, SqlKind::Text])
+                .await?;
+            if rows.is_empty() {
+                return Ok(converted);
+            }
+            for row in rows {
+                let mut cols = row.into_iter();
+                let (Some(plain_id), Some(text)) = (
+                    cols.next().and_then(SqlValue::into_text),
+                    cols.next().and_then(SqlValue::into_text),
+                ) else {
+                    return Err(Error::CorruptRow {
+                        what: "session id or data is NULL",
+                        source: None,
+                    });
+                };
+                let hashed = hash_id(&plain_id);
+                let at_rest = &self.options().at_rest;
+                let data = at_rest.seal(at_rest.open(text, &plain_id)?, &hashed)?;
+                let args = [
+                    text_param(&hashed),
+                    SqlValue::Text(Some(data)),
+                    text_param(&plain_id),
+                ];
+                match self.execute_raw(OP, &sql.rename_id, &args).await? {
+                    Ok(n) => converted += n,
+                    Err(e) if DB::is_unique_violation(&e) => {
+                        self.execute(OP, &sql.destroy, &[text_param(&plain_id)])
+                            .await?;
+                    }
+                    Err(e) => return Err(Error::db(OP)(e)),
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,382 @@
+//! Production hardening on every backend: one id rule, undecodable rows as typed errors,
+//! cleanup that checks the schema, ids hashed at rest (with the switch-over of an existing
+//! table), and data encrypted at rest (rotation, ids bound, plain rows still read, no write
+//! without a change).
+
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use serde_json::json;
+use sqlx_session_store::{Error, SqlStore};
+
+use super::backend::{count_row_updates, row_updates, Backend, Ctx};
+use super::capture::{self, statements_on};
+use super::suite::pool_or_skip;
+
+/// Control characters are refused with `InvalidSessionId` by every operation, before
+/// any SQL is sent (PostgreSQL alone would refuse NUL; SQLite and MySQL would keep it).
+pub async fn control_characters_in_ids_are_refused_before_any_sql<B: Backend>(ctx: Ctx) {
+    let pool = pool_or_skip!(B, ctx);
+    capture::install_with_statements();
+    let table = ctx.table("ctl_ids");
+    let s = SqlStore::builder(pool.clone())
+        .table_name(&table)
+        .build()
+        .unwrap();
+    s.migrate().await.unwrap();
+    let quoted = B::quote(&table);
+    let before = statements_on(&quoted).len();
+    let invalid = |r: Result<(), Error>, what: &str, id: &str| match r {
+        Err(Error::InvalidSessionId { reason }) => assert!(reason.contains("control"), "{what}"),
+        other => panic!("{what} {id:?}: {other:?}"),
+    };
+    for id in [
+        "a\0b",
+        "\0",
+        "line\nbreak",
+        "tab\there",
+        "del\u{7f}",
+        "c1\u{85}x",
+    ] {
+        invalid(s.get(id).await.map(drop), "get", id);
+        invalid(s.set(id, &json!(1), None).await, "set", id);
+        invalid(s.insert(id, &json!(1), None).await.map(drop), "insert", id);
+        invalid(s.update(id, &json!(1), None).await.map(drop), "update", id);
+        invalid(s.touch(id, None).await.map(drop), "touch", id);
+        invalid(s.destroy(id).await, "destroy", id);
+        invalid(
+            s.get_as::<serde_json::Value>(id).await.map(drop),
+            "get_as",
+            id,
+        );
+        invalid(s.set_as(id, &[1, 2], None).await, "set_as", id);
+    }
+    assert_eq!(
+        statements_on(&quoted).len(),
+        before,
+        "no statement was sent for an invalid id"
+    );
+    // Printable non-ASCII ids stay valid.
+    s.set("ünïcødé-✓", &json!(1), None).await.unwrap();
+    assert!(s.get("ünïcødé-✓").await.unwrap().is_some());
+    B::cleanup(pool, &ctx).await;
+}
+
+/// A row whose data is not text, or whose expiry can't be read as one, is
+/// `Error::CorruptRow` (not a database error), and the row is left in place.
+pub async fn undecodable_rows_are_corrupt_rows<B: Backend>(ctx: Ctx) {
+    let pool = pool_or_skip!(B, ctx);
+    let table = ctx.table("undecodable");
+    let q = B::quote(&table);
+    let (id, _, time, _) = B::TYPES;
+    let (data_type, not_text, bad_expiry) = match B::NAME {
+        // Dynamic typing: a BLOB in the TEXT column, text in the INTEGER one.
+        "sqlite" => ("TEXT", "x'00ff'", Some("'tomorrow'")),
+        // A binary data column that holds bytes that are not UTF-8.
+        "mysql" => ("LONGBLOB", "x'c328ff'", None),
+        // TEXT only takes valid UTF-8 and timestamptz only instants: the database refuses
+        // such a row (checked below), so there is nothing to decode wrongly.
+        _ => ("TEXT", "convert_from('\\xc328ff'::bytea, 'UTF8')", None),
+    };
+    B::exec(
+        &pool,
+        &format!("CREATE TABLE {q} (sid {id} PRIMARY KEY, data {data_type} NOT NULL, expires {time} NOT NULL)"),
+    )
+    .await;
+    let s = SqlStore::builder(pool.clone())
+        .table_name(&table)
+        .without_timestamp_columns()
+        .build()
+        .unwrap();
+    s.set("row", &json!({ "ok": true }), None).await.unwrap();
+    let corrupt = B::try_exec(&pool, &format!("UPDATE {q} SET data = {not_text}")).await;
+    if B::NAME == "postgres" {
+        assert!(corrupt.is_err(), "PostgreSQL refuses invalid UTF-8 in TEXT");
+    } else {
+        corrupt.unwrap();
+        let err = s.get("row").await.unwrap_err();
+        assert!(matches!(err, Error::CorruptRow { .. }), "{err:?}");
+    }
+    if let Some(bad) = bad_expiry {
+        B::exec(
+            &pool,
+            &format!("UPDATE {q} SET data = '{{}}', expires = {bad}"),
+        )
+        .await;
+        let err = s.get("row").await.unwrap_err();
+        assert!(matches!(err, Error::CorruptRow { .. }), "{err:?}");
+    }
+    let count = format!("SELECT COUNT(*) FROM {q}");
+    assert_eq!(B::scalar(&pool, &count).await, 1, "the row is kept");
+    B::cleanup(pool, &ctx).await;
+}
+
+/// `clear_expired_sessions` (and tower-sessions' `delete_expired`) on a table that is
+/// missing says so, like every other operation.
+pub async fn cleanup_on_a_missing_table_names_it<B: Backend>(ctx: Ctx) {
+    let pool = pool_or_skip!(B, ctx);
+    let s = SqlStore::builder(pool.clone())
+        .table_name(ctx.table("never_migrated"))
+        .build()
+        .unwrap();
+    let err = s.clear_expired_sessions().await.unwrap_err();
+    assert!(matches!(err, Error::MissingColumns { .. }), "{err:?}");
+    #[cfg(feature = "tower-sessions")]
+    {
+        use tower_sessions::session_store::ExpiredDeletion;
+        let message = s.delete_expired().await.unwrap_err().to_string();
+        assert!(message.contains("lacks the columns"), "{message}");
+    }
+    B::cleanup(pool, &ctx).await;
+}
+
+/// The stored ids of `table`, read behind the store's back.
+async fn stored_ids<B: Backend>(pool: &sqlx::Pool<B::DB>, table: &str) -> Vec<String> {
+    let s = SqlStore::builder(pool.clone())
+        .table_name(table)
+        .build()
+        .unwrap();
+    let mut ids = s.ids().await.unwrap();
+    ids.sort();
+    ids
+}
+
+/// Under `hash_ids`, the table holds digests only, through the core API and both front
+/// ends; an existing table switches over with `hash_existing_ids` and keeps its sessions.
+pub async fn hashed_ids_never_reach_the_table<B: Backend>(ctx: Ctx) {
+    let pool = pool_or_skip!(B, ctx);
+    let table = ctx.table("hashed");
+    let plain = SqlStore::builder(pool.clone())
+        .table_name(&table)
+        .build()
+        .unwrap();
+    plain.migrate().await.unwrap();
+    for id in ["old-1", "old-2", "old-3"] {
+        plain.set(id, &json!({ "was": id }), None).await.unwrap();
+    }
+    let hashed = SqlStore::builder(pool.clone())
+        .table_name(&table)
+        .hash_ids(true)
+        .build()
+        .unwrap();
+    assert!(
+        hashed.get("old-1").await.unwrap().is_none(),
+        "not converted yet"
+    );
+    assert_eq!(hashed.hash_existing_ids().await.unwrap(), 3);
+    assert_eq!(hashed.hash_existing_ids().await.unwrap(), 0, "idempotent");
+    assert_eq!(
+        hashed.get("old-1").await.unwrap().unwrap().data,
+        json!({ "was": "old-1" }),
+        "a session written before the switch is found under its cookie's id"
+    );
+    assert!(plain.get("old-1").await.unwrap().is_none());
+    let err = plain.hash_existing_ids().await.unwrap_err();
+    assert!(matches!(
+        err,
+        Error::InvalidConfig {
+            option: "hash_ids",
+            ..
+        }
+    ));
+
+    hashed.set("new-1", &json!({ "n": 1 }), None).await.unwrap();
+    assert!(hashed.touch("new-1", None).await.unwrap());
+    assert!(hashed.insert("new-2", &json!({}), None).await.unwrap());
+    assert!(!hashed.insert("new-2", &json!({}), None).await.unwrap());
+    assert!(hashed
+        .update("new-2", &json!({ "n": 2 }), None)
+        .await
+        .unwrap());
+    let mut secrets = vec!["new-1".to_owned(), "new-2".to_owned()];
+    #[cfg(feature = "tower-sessions")]
+    {
+        use std::collections::HashMap;
+        use tower_sessions::session::{Id, Record};
+        use tower_sessions::session_store::SessionStore;
+        let mut record = Record {
+            id: Id::default(),
+            data: HashMap::from([("k".to_owned(), json!("v"))]),
+            expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+        };
+        SessionStore::create(&hashed, &mut record).await.unwrap();
+        let loaded = SessionStore::load(&hashed, &record.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(loaded.data, record.data);
+        SessionStore::save(&hashed, &loaded).await.unwrap();
+        secrets.push(record.id.to_string());
+    }
+    #[cfg(feature = "async-session")]
+    {
+        use async_session::{Session, SessionStore};
+        let mut session = Session::new();
+        session.insert("k", "v").unwrap();
+        let id = session.id().to_owned();
+        let cookie = hashed.store_session(session).await.unwrap().unwrap();
+        let loaded = hashed.load_session(cookie).await.unwrap().unwrap();
+        assert_eq!(loaded.get::<String>("k").as_deref(), Some("v"));
+        secrets.push(id);
+    }
+    let ids = stored_ids::<B>(&pool, &table).await;
+    assert_eq!(ids.len(), 3 + secrets.len());
+    for id in &ids {
+        assert!(id.starts_with("b3:") && id.len() == 67, "{id}");
+    }
+    for secret in &secrets {
+        assert!(!ids.contains(secret), "an id reached the table");
+    }
+    hashed.destroy("new-1").await.unwrap();
+    assert!(hashed.get("new-1").await.unwrap().is_none());
+    assert_eq!(
+        stored_ids::<B>(&pool, &table).await.len(),
+        2 + secrets.len()
+    );
+    B::cleanup(pool, &ctx).await;
+}
+
+#[cfg(feature = "encryption")]
+fn key(byte: u8) -> sqlx_session_store::EncryptionKey {
+    sqlx_session_store::EncryptionKey::from_bytes([byte; 32])
+}
+
+/// With encryption keys, no session data reaches the table in plain text, a row's
+/// ciphertext does not decrypt under another id, keys rotate, plain rows written before
+/// still read, and an unchanged tower-sessions save writes nothing.
+#[cfg(feature = "encryption")]
+pub async fn data_is_encrypted_at_rest<B: Backend>(ctx: Ctx) {
+    let pool = pool_or_skip!(B, ctx);
+    let table = ctx.table("sealed");
+    let q = B::quote(&table);
+    let plain = SqlStore::builder(pool.clone())
+        .table_name(&table)
+        .build()
+        .unwrap();
+    plain.migrate().await.unwrap();
+    plain
+        .set("before", &json!({ "s": "plain-before" }), None)
+        .await
+        .unwrap();
+    let old = SqlStore::builder(pool.clone())
+        .table_name(&table)
+        .encryption_keys(vec![key(1)])
+        .build()
+        .unwrap();
+    assert_eq!(
+        old.get("before").await.unwrap().unwrap().data["s"],
+        "plain-before",
+        "rows written before encryption was on still read"
+    );
+    old.set("a", &json!({ "s": "SECRET-A" }), None)
+        .await
+        .unwrap();
+    old.set("b", &json!({ "s": "SECRET-B" }), None)
+        .await
+        .unwrap();
+    let text = if B::NAME == "mysql" { "CHAR" } else { "TEXT" };
+    let raw = B::scalar(
+        &pool,
+        &format!("SELECT COUNT(*) FROM {q} WHERE CAST(data AS {text}) LIKE '%SECRET%'"),
+    )
+    .await;
+    assert_eq!(raw, 0, "no plaintext in the table");
+    // Rotation: the new key first, the old one kept to read.
+    let rotated = SqlStore::builder(pool.clone())
+        .table_name(&table)
+        .encryption_keys(vec![key(2), key(1)])
+        .build()
+        .unwrap();
+    assert_eq!(
+        rotated.get("a").await.unwrap().unwrap().data["s"],
+        "SECRET-A"
+    );
+    rotated
+        .set("c", &json!({ "s": "SECRET-C" }), None)
+        .await
+        .unwrap();
+    assert!(
+        matches!(old.get("c").await, Err(Error::CorruptRow { .. })),
+        "old ring, new key"
+    );
+    let new_only = SqlStore::builder(pool.clone())
+        .table_name(&table)
+        .encryption_keys(vec![key(2)])
+        .build()
+        .unwrap();
+    assert!(
+        matches!(new_only.get("a").await, Err(Error::CorruptRow { .. })),
+        "key dropped"
+    );
+    assert_eq!(
+        new_only.get("c").await.unwrap().unwrap().data["s"],
+        "SECRET-C"
+    );
+    // b's ciphertext copied into a's row does not open under a's id.
+    let sid = B::quote("sid");
+    B::exec(
+        &pool,
+        &format!(
+            "UPDATE {q} SET data = (SELECT data FROM (SELECT data FROM {q} WHERE {sid} = 'b') x) WHERE {sid} = 'a'"
+        ),
+    )
+    .await;
+    let moved = rotated.get("a").await.unwrap_err();
+    assert!(matches!(moved, Error::CorruptRow { .. }), "{moved:?}");
+    assert!(!format!("{moved:?}").contains("SECRET"));
+    let refused = SqlStore::builder(pool.clone())
+        .encryption_keys(vec![])
+        .build();
+    assert!(matches!(refused, Err(Error::InvalidConfig { .. })));
+
+    #[cfg(feature = "tower-sessions")]
+    {
+        use std::collections::HashMap;
+        use tower_sessions::session::{Id, Record};
+        use tower_sessions::session_store::SessionStore;
+        let sliding = SqlStore::builder(pool.clone())
+            .table_name(&table)
+            .encryption_keys(vec![key(2)])
+            .touch_after(Duration::from_secs(600))
+            .build()
+            .unwrap();
+        let mut record = Record {
+            id: Id::default(),
+            data: HashMap::from([("s".to_owned(), json!("SECRET-T"))]),
+            expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+        };
+        SessionStore::create(&sliding, &mut record).await.unwrap();
+        count_row_updates::<B>(&pool, &table).await;
+        for _ in 0..20 {
+            let mut loaded = SessionStore::load(&sliding, &record.id)
+                .await
+                .unwrap()
+                .unwrap();
+            loaded.expiry_date = time::OffsetDateTime::now_utc() + time::Duration::hours(1);
+            SessionStore::save(&sliding, &loaded).await.unwrap();
+        }
+        assert_eq!(
+            row_updates::<B>(&pool, &table).await,
+            0,
+            "unchanged: no write"
+        );
+        let mut loaded = SessionStore::load(&sliding, &record.id)
+            .await
+            .unwrap()
+            .unwrap();
+        loaded.data.insert("n".to_owned(), json!(1));
+        SessionStore::save(&sliding, &loaded).await.unwrap();
+        assert_eq!(
+            row_updates::<B>(&pool, &table).await,
+            1,
+            "changed: one write"
+        );
+        let again = SessionStore::load(&sliding, &record.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(again.data["n"], 1);
+    }
+    B::cleanup(pool, &ctx).await;
+}
