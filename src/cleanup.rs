@@ -65,12 +65,34 @@ impl<DB: Dialect> SqlStore<DB> {
         stop: Option<&(dyn Fn() -> bool + Sync)>,
         progress: &mut Progress<'_>,
     ) -> Result<bool> {
-        const OP: &str = "clear_expired_sessions";
         self.ready().await?;
-        let batch = self.options().delete_batch_size;
         let sql = &self.statements().delete_expired;
+        if !self
+            .sweep_by(sql, Utc::now(), conn.as_deref_mut(), stop, progress)
+            .await?
+        {
+            return Ok(false);
+        }
+        // Sessions past `max_lifetime`, however recently touched.
+        match (&self.statements().delete_outlived, self.lifetime_cutoff()) {
+            (Some(sql), Some(cutoff)) => self.sweep_by(sql, cutoff, conn, stop, progress).await,
+            _ => Ok(true),
+        }
+    }
+
+    /// One batched delete run to the end: `sql` binds `before` and the batch size.
+    async fn sweep_by(
+        &self,
+        sql: &std::sync::Arc<str>,
+        before: chrono::DateTime<Utc>,
+        mut conn: Option<&mut DB::Connection>,
+        stop: Option<&(dyn Fn() -> bool + Sync)>,
+        progress: &mut Progress<'_>,
+    ) -> Result<bool> {
+        const OP: &str = "clear_expired_sessions";
+        let batch = self.options().delete_batch_size;
         let args = [
-            DB::time_param(Utc::now()),
+            DB::time_param(before),
             SqlValue::Int(Some(i64::from(batch))),
         ];
         loop {

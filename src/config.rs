@@ -58,6 +58,7 @@ impl<DB: Dialect> SqlStore<DB> {
 /// | [`touch_after`](Self::touch_after) | 0 | skip an expiry refresh while the stored expiry is this close to the new one |
 /// | [`tracked_sessions`](Self::tracked_sessions) | 10,000 | sessions whose last state this instance remembers, to skip unchanged writes |
 /// | [`operation_timeout`](Self::operation_timeout) | 5 s | bound on each operation: connection, statement, retries |
+/// | [`max_lifetime`](Self::max_lifetime) | none | absolute timeout from creation, however often touched |
 /// | [`hash_ids`](Self::hash_ids) | `false` | keep a digest of each id, not the id |
 /// | `encryption_keys` (feature `encryption`) | none | encrypt session data at rest (AES-256-GCM) |
 /// | [`max_data_size`](Self::max_data_size) | 4 MiB | largest serialized session `set` accepts |
@@ -87,6 +88,7 @@ pub struct Builder<DB: Dialect> {
     updated_at_column: Option<String>,
     #[cfg(feature = "encryption")]
     encryption_keys: Option<Vec<crate::EncryptionKey>>,
+    max_lifetime: Option<Duration>,
 }
 
 impl<DB: Dialect> fmt::Debug for Builder<DB> {
@@ -129,6 +131,7 @@ impl<DB: Dialect> Builder<DB> {
             updated_at_column: Some(DEFAULT_UPDATED_AT_COLUMN.to_owned()),
             #[cfg(feature = "encryption")]
             encryption_keys: None,
+            max_lifetime: None,
         }
     }
 
@@ -282,6 +285,20 @@ impl<DB: Dialect> Builder<DB> {
         self
     }
 
+    /// An absolute timeout (OWASP's): no session is served longer than `lifetime` after
+    /// it was created, however often it is touched or saved (default: none). Past it, a
+    /// load finds nothing (the framework starts a new session, so the user signs in
+    /// again), saves and touches no longer write, and the expiry reaper deletes the row.
+    /// It counts from the row's `created_at` column, so it needs that column (refused by
+    /// [`build`](Self::build) after [`without_timestamp_columns`](Self::without_timestamp_columns));
+    /// `set` on an existing id keeps its creation time. `length`, `ids` and `ids_where`
+    /// still count such rows until the reaper has removed them. The reaper finds them by
+    /// `created_at`, which has no index: one scan per run.
+    pub fn max_lifetime(mut self, lifetime: Duration) -> Self {
+        self.max_lifetime = Some(lifetime);
+        self
+    }
+
     /// When `true`, the table keeps a digest of each session id instead of the id
     /// (default `false`): `b3:` and the BLAKE3 hash of the id in hex, 67 bytes. A database
     /// dump or backup then holds no id that a browser could present to take a session
@@ -384,6 +401,22 @@ impl<DB: Dialect> Builder<DB> {
                 reason: "must be shorter than expiration",
             });
         }
+        let max_lifetime = self
+            .max_lifetime
+            .map(|d| delta("max_lifetime", d))
+            .transpose()?;
+        if max_lifetime.is_some_and(|d| d <= TimeDelta::zero()) {
+            return Err(Error::InvalidConfig {
+                option: "max_lifetime",
+                reason: "must be positive",
+            });
+        }
+        if max_lifetime.is_some() && self.created_at_column.is_none() {
+            return Err(Error::InvalidConfig {
+                option: "max_lifetime",
+                reason: "needs the created_at column",
+            });
+        }
         if self.options.operation_timeout.is_zero() {
             return Err(Error::InvalidConfig {
                 option: "operation_timeout",
@@ -424,6 +457,7 @@ impl<DB: Dialect> Builder<DB> {
         let mut options = Options {
             expiration,
             touch_after,
+            max_lifetime,
             ..self.options
         };
         #[cfg(feature = "encryption")]

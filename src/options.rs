@@ -38,6 +38,8 @@ pub(crate) struct Options {
     pub single_reaper: bool,
     pub tracked_sessions: usize,
     pub operation_timeout: Duration,
+    /// No session is served longer than this after its creation (`None`: no bound).
+    pub max_lifetime: Option<TimeDelta>,
     /// Ids hashed, data encrypted.
     pub at_rest: AtRest,
 }
@@ -55,6 +57,7 @@ impl Default for Options {
             single_reaper: false,
             tracked_sessions: DEFAULT_TRACKED_SESSIONS,
             operation_timeout: DEFAULT_OPERATION_TIMEOUT,
+            max_lifetime: None,
             at_rest: AtRest::default(),
         }
     }

@@ -42,6 +42,8 @@ pub(crate) struct Statements {
     pub ids: Arc<str>,
     /// now, limit
     pub delete_expired: Arc<str>,
+    /// created before, limit: rows past `max_lifetime` (when set)
+    pub delete_outlived: Option<Arc<str>>,
     /// pattern of hashed ids, limit → (sid, data text) of rows whose id is not hashed
     pub plain_ids: Arc<str>,
     /// new sid, data, old sid
@@ -66,9 +68,17 @@ pub(crate) struct CustomColumnQueries {
 }
 
 impl Statements {
-    /// `touch_window`: whether `touch` skips a stored expiry inside the window.
-    pub fn new<DB: Dialect>(table: &Table, touch_window: bool) -> Self {
-        let sql = Sql::<DB>::new(table);
+    /// `touch_window`: whether `touch` skips a stored expiry inside the window;
+    /// `lifetime`: whether `max_lifetime` is set, in which case `get`, `update`,
+    /// `update_data`, `touch` and the custom-column `list` end with one more condition,
+    /// `created_at > ?` (bound last).
+    pub fn new<DB: Dialect>(table: &Table, touch_window: bool, lifetime: bool) -> Self {
+        let sql = Sql::<DB> {
+            lifetime: lifetime
+                .then(|| table.created_at.as_ref().map(q::<DB>))
+                .flatten(),
+            ..Sql::<DB>::new(table)
+        };
         Self {
             get: sql.get().into(),
             upsert: sql.upsert().into(),
@@ -81,6 +91,15 @@ impl Statements {
             clear: format!("DELETE FROM {}", sql.table).into(),
             ids: sql.ids().into(),
             delete_expired: DB::delete_expired_batch(table).into(),
+            delete_outlived: sql.lifetime.as_ref().and_then(|_| {
+                let created = table.created_at.clone()?;
+                // The same batched delete, on the creation time instead of the expiry.
+                let by_creation = Table {
+                    expires: created,
+                    ..table.clone()
+                };
+                Some(DB::delete_expired_batch(&by_creation).into())
+            }),
             plain_ids: sql.plain_ids().into(),
             rename_id: sql.rename_id().into(),
             list_columns: DB::COLUMNS_QUERY.into(),
@@ -106,6 +125,8 @@ struct Sql<'t, DB> {
     data: String,
     expires: String,
     updated_at: Option<String>,
+    /// The quoted `created_at` column when `max_lifetime` is set.
+    lifetime: Option<String>,
     _db: std::marker::PhantomData<DB>,
 }
 
@@ -118,6 +139,7 @@ impl<'t, DB: Dialect> Sql<'t, DB> {
             data: q::<DB>(&model.data),
             expires: q::<DB>(&model.expires),
             updated_at: model.updated_at.as_ref().map(q::<DB>),
+            lifetime: None,
             _db: std::marker::PhantomData,
         }
     }
@@ -133,7 +155,14 @@ impl<'t, DB: Dialect> Sql<'t, DB> {
             p.next(ID),
             self.expires,
             p.next(TIME),
-        )
+        ) + &self.within_lifetime(&mut p)
+    }
+
+    /// ` AND created_at > ?` when `max_lifetime` is set, else nothing.
+    fn within_lifetime(&self, p: &mut Placeholders<DB>) -> String {
+        self.lifetime
+            .as_ref()
+            .map_or_else(String::new, |c| format!(" AND {c} > {}", p.next(TIME)))
     }
 
     /// Every column, in table order: the order `RowValues::insert_args` binds them.
@@ -196,7 +225,7 @@ impl<'t, DB: Dialect> Sql<'t, DB> {
             p.next(ID),
             self.expires,
             p.next(TIME)
-        )
+        ) + &self.within_lifetime(&mut p)
     }
 
     fn touch(&self, window: bool) -> String {
@@ -221,7 +250,7 @@ impl<'t, DB: Dialect> Sql<'t, DB> {
             let e = &self.expires;
             sql += &format!(" AND ({e} < {} OR {e} > {})", p.next(TIME), p.next(TIME));
         }
-        sql
+        sql + &self.within_lifetime(&mut p)
     }
 
     fn plain_ids(&self) -> String {
@@ -301,11 +330,12 @@ impl<'t, DB: Dialect> Sql<'t, DB> {
         let destroy = format!("DELETE FROM {t} WHERE {c} = {}", p.next(ty));
         let mut p = Placeholders::<DB>::default();
         let list = format!(
-            "SELECT {sid}, {}, {}, {updated} FROM {t} WHERE {c} = {} AND {e} > {} ORDER BY {e} DESC",
+            "SELECT {sid}, {}, {}, {updated} FROM {t} WHERE {c} = {} AND {e} > {}{} ORDER BY {e} DESC",
             DB::json_expr(&self.data),
             DB::time_expr(e),
             p.next(ty),
-            p.next(TIME)
+            p.next(TIME),
+            self.within_lifetime(&mut p),
         );
         CustomColumnQueries {
             ids: ids.into(),

@@ -111,7 +111,11 @@ impl<DB: Dialect> SqlStore<DB> {
         options: Options,
         hook: Option<Arc<dyn ExtendFields>>,
     ) -> Self {
-        let sql = Statements::new::<DB>(&table, options.touch_after > chrono::TimeDelta::zero());
+        let sql = Statements::new::<DB>(
+            &table,
+            options.touch_after > chrono::TimeDelta::zero(),
+            options.max_lifetime.is_some(),
+        );
         Self {
             inner: Arc::new(Inner {
                 pool,
@@ -321,7 +325,7 @@ impl<DB: Dialect> SqlStore<DB> {
             .fetch(
                 op,
                 &self.inner.sql.get,
-                &[text_param(&stored), DB::time_param(Utc::now())],
+                &self.with_lifetime(vec![text_param(&stored), DB::time_param(Utc::now())]),
                 &[SqlKind::Text, SqlKind::Int],
             )
             .await?;
@@ -424,7 +428,11 @@ impl<DB: Dialect> SqlStore<DB> {
         };
         let started = Instant::now();
         let n = self
-            .execute(op, sql, &values.update_args(with_expires))
+            .execute(
+                op,
+                sql,
+                &self.with_lifetime(values.update_args(with_expires)),
+            )
             .await?;
         self.trace(op, started, n);
         Ok(n)
@@ -462,7 +470,9 @@ impl<DB: Dialect> SqlStore<DB> {
             args.push(DB::time_param(window_start));
             args.push(DB::time_param(add_or_max(expires, opts.touch_after)));
         }
-        let n = self.execute("touch", &self.inner.sql.touch, &args).await?;
+        let n = self
+            .execute("touch", &self.inner.sql.touch, &self.with_lifetime(args))
+            .await?;
         self.trace("touch", started, n);
         Ok(n > 0)
     }
@@ -571,7 +581,7 @@ impl<DB: Dialect> SqlStore<DB> {
             .fetch(
                 "sessions_where",
                 &queries.list,
-                &[value, DB::time_param(Utc::now())],
+                &self.with_lifetime(vec![value, DB::time_param(Utc::now())]),
                 &[SqlKind::Text, SqlKind::Text, SqlKind::Int, SqlKind::Int],
             )
             .await?;
@@ -697,6 +707,25 @@ impl<DB: Dialect> SqlStore<DB> {
     pub(crate) fn stored_id<'a>(&self, sid: &'a str) -> Result<std::borrow::Cow<'a, str>> {
         check_sid(sid)?;
         Ok(self.inner.options.at_rest.stored_id(sid))
+    }
+
+    /// `args` and, when `max_lifetime` is set, the creation time a live session must be
+    /// after (bound last, see `Statements::new`).
+    fn with_lifetime(&self, mut args: Vec<SqlValue>) -> Vec<SqlValue> {
+        if let Some(cutoff) = self.lifetime_cutoff() {
+            args.push(DB::time_param(cutoff));
+        }
+        args
+    }
+
+    /// `now - max_lifetime`, when it is set: sessions created before are over.
+    pub(crate) fn lifetime_cutoff(&self) -> Option<DateTime<Utc>> {
+        let lifetime = self.inner.options.max_lifetime?;
+        Some(
+            Utc::now()
+                .checked_sub_signed(lifetime)
+                .unwrap_or(DateTime::<Utc>::MIN_UTC),
+        )
     }
 
     /// `now` + `expiration`.

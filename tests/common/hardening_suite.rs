@@ -380,3 +380,86 @@ pub async fn data_is_encrypted_at_rest<B: Backend>(ctx: Ctx) {
     }
     B::cleanup(pool, &ctx).await;
 }
+
+/// `max_lifetime`: a session created longer ago than that is over, however recently it
+/// was touched: not served through any front end, not extended, and swept by cleanup.
+pub async fn max_lifetime_ends_sessions_however_often_touched<B: Backend>(ctx: Ctx) {
+    let pool = pool_or_skip!(B, ctx);
+    let table = ctx.table("lifetime");
+    let q = B::quote(&table);
+    let s = SqlStore::builder(pool.clone())
+        .table_name(&table)
+        .max_lifetime(Duration::from_secs(3600))
+        .build()
+        .unwrap();
+    s.migrate().await.unwrap();
+    s.set("old", &json!({ "n": 1 }), None).await.unwrap();
+    s.set("young", &json!({ "n": 2 }), None).await.unwrap();
+    assert!(s.touch("old", None).await.unwrap(), "inside its lifetime");
+    let two_hours_ago = match B::NAME {
+        "sqlite" => "(CAST(strftime('%s', 'now') AS INTEGER) - 7200) * 1000000",
+        "mysql" => "UTC_TIMESTAMP(6) - INTERVAL 2 HOUR",
+        _ => "now() - interval '2 hours'",
+    };
+    let sid = B::quote("sid");
+    B::exec(
+        &pool,
+        &format!("UPDATE {q} SET created_at = {two_hours_ago} WHERE {sid} = 'old'"),
+    )
+    .await;
+    // Its expiry is a day away, but it was created two hours ago.
+    assert!(s.get("old").await.unwrap().is_none(), "not served");
+    assert!(!s.touch("old", None).await.unwrap(), "not extended");
+    assert!(
+        !s.update("old", &json!({ "n": 3 }), None).await.unwrap(),
+        "not saved"
+    );
+    s.set("old", &json!({ "n": 4 }), None).await.unwrap();
+    assert!(
+        s.get("old").await.unwrap().is_none(),
+        "set keeps the creation time"
+    );
+    assert_eq!(
+        s.get("young").await.unwrap().unwrap().data,
+        json!({ "n": 2 })
+    );
+    assert_eq!(
+        s.clear_expired_sessions().await.unwrap(),
+        1,
+        "the outlived row is swept"
+    );
+    let count = format!("SELECT COUNT(*) FROM {q}");
+    assert_eq!(B::scalar(&pool, &count).await, 1);
+    #[cfg(feature = "tower-sessions")]
+    {
+        use std::collections::HashMap;
+        use tower_sessions::session::{Id, Record};
+        use tower_sessions::session_store::SessionStore;
+        let mut record = Record {
+            id: Id::default(),
+            data: HashMap::from([("k".to_owned(), json!("v"))]),
+            expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
+        };
+        SessionStore::create(&s, &mut record).await.unwrap();
+        assert!(SessionStore::load(&s, &record.id).await.unwrap().is_some());
+        let stored = record.id.to_string();
+        B::exec(
+            &pool,
+            &format!("UPDATE {q} SET created_at = {two_hours_ago} WHERE {sid} = '{stored}'"),
+        )
+        .await;
+        assert!(SessionStore::load(&s, &record.id).await.unwrap().is_none());
+    }
+    let refused = SqlStore::builder(pool.clone())
+        .without_timestamp_columns()
+        .max_lifetime(Duration::from_secs(60))
+        .build();
+    assert!(matches!(
+        refused,
+        Err(Error::InvalidConfig {
+            option: "max_lifetime",
+            ..
+        })
+    ));
+    B::cleanup(pool, &ctx).await;
+}

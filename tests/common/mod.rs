@@ -72,6 +72,7 @@ macro_rules! store_suite {
                 undecodable_rows_are_corrupt_rows,
                 cleanup_on_a_missing_table_names_it,
                 hashed_ids_never_reach_the_table,
+                max_lifetime_ends_sessions_however_often_touched,
             );
             #[cfg(feature = "encryption")]
             $crate::store_suite!(@tests $backend; hardening_suite:
