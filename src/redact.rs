@@ -235,6 +235,7 @@ pub struct DataError {
 
 impl DataError {
     /// A data error this crate found itself, described by `note` (a fixed text).
+    #[cfg(feature = "async-session")]
     pub(crate) fn data(note: &'static str) -> Self {
         Self {
             category: Category::Data,
