@@ -11,6 +11,7 @@ pub mod fields_suite;
 pub mod hardening_suite;
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 pub mod outage_suite;
+pub mod prop_suite;
 pub mod proxy;
 pub mod reaper_suite;
 pub mod redaction_suite;
@@ -77,6 +78,20 @@ macro_rules! store_suite {
             #[cfg(feature = "encryption")]
             $crate::store_suite!(@tests $backend; hardening_suite:
                 data_is_encrypted_at_rest,
+            );
+        }
+        mod properties {
+            use super::common;
+            $crate::store_suite!(@tests $backend; prop_suite:
+                ids_and_data_roundtrip,
+            );
+            #[cfg(feature = "tower-sessions")]
+            $crate::store_suite!(@tests $backend; prop_suite:
+                tower_sessions_roundtrip,
+            );
+            #[cfg(feature = "async-session")]
+            $crate::store_suite!(@tests $backend; prop_suite:
+                async_session_roundtrip,
             );
         }
         mod custom_columns {
