@@ -3,4 +3,3 @@
 mod common;
 
 reaper_suite!(common::backend::MySql);
-outage_suite!(common::backend::MySql, sqlx::mysql::MySqlConnectOptions);

@@ -3,4 +3,3 @@
 mod common;
 
 reaper_suite!(common::backend::Postgres);
-outage_suite!(common::backend::Postgres, sqlx::postgres::PgConnectOptions);

@@ -232,8 +232,10 @@ pub async fn a_silent_network_times_out_every_operation<B: Backend>(
 pub async fn a_deadlocked_statement_is_retried<B: Backend>(ctx: &Ctx, pool: &Pool<B::DB>) {
     super::capture::install();
     let table = ctx.table("deadlock");
+    // This test is about retries: a generous bound, for a server busy with other tests.
     let store = SqlStore::builder(pool.clone())
         .table_name(&table)
+        .operation_timeout(Duration::from_secs(60))
         .column(sqlx_session_store::Column::integer("uid").indexed(true))
         .extend_default_fields(|d: &sqlx_session_store::DefaultFields<'_>| {
             sqlx_session_store::Fields::new().with("uid", d.data["u"].as_i64())
@@ -285,7 +287,13 @@ pub async fn a_deadlocked_statement_is_retried<B: Backend>(ctx: &Ctx, pool: &Poo
     let watcher = B::pool_in_zone(ctx, super::backend::DEFAULT_TEST_ZONE)
         .await
         .expect("a second pool");
-    wait_for_a_lock_wait::<B>(&watcher).await;
+    let waiting = wait_for_a_lock_wait::<B>(&watcher, || deleting.is_finished()).await;
+    if !waiting {
+        panic!(
+            "the store's statement finished without waiting for the lock: {:?}",
+            deleting.await
+        );
+    }
     // ... and the other transaction now waits for lock-a: a cycle.
     let touch_a = format!("UPDATE {quoted} SET data = data WHERE {sid} = 'lock-a'");
     let other_done = B::conn_exec(&mut other, &touch_a).await;
@@ -314,19 +322,24 @@ fn retries_logged(table: &str) -> usize {
         .count()
 }
 
-/// Waits (bounded) until some statement on the server is waiting for a row lock.
-async fn wait_for_a_lock_wait<B: Backend>(pool: &Pool<B::DB>) {
+/// Waits (bounded) until some statement on the server is waiting for a row lock (`true`),
+/// or until `gave_up()` says the statement is no longer running (`false`).
+async fn wait_for_a_lock_wait<B: Backend>(pool: &Pool<B::DB>, gave_up: impl Fn() -> bool) -> bool {
     let query = if B::NAME == "mysql" {
         "SELECT COUNT(*) FROM information_schema.innodb_trx WHERE trx_state = 'LOCK WAIT'"
     } else {
         "SELECT COUNT(*) FROM pg_locks WHERE NOT granted"
     };
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = Instant::now() + Duration::from_secs(60);
     while B::scalar(pool, query).await == 0 {
+        if gave_up() {
+            return false;
+        }
         assert!(
             Instant::now() < deadline,
             "the store's statement never waited for a lock"
         );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+    true
 }
