@@ -64,6 +64,7 @@ impl<DB: Dialect> SqlStore<DB> {
 /// | [`max_data_size`](Self::max_data_size) | 4 MiB | largest serialized session `set` accepts |
 /// | [`delete_batch_size`](Self::delete_batch_size) | 1,000 | most rows one cleanup statement deletes |
 /// | [`single_reaper`](Self::single_reaper) | `false` | only one instance's reaper runs at a time (database lock) |
+/// | [`transaction_pooling`](Self::transaction_pooling) | `false` | each statement in its own transaction, for PgBouncer's transaction mode |
 /// | [`start_reaper`](Self::start_reaper) | `false` | `build()` starts the expiry reaper |
 /// | [`column`](Self::column) | none | a custom column (repeat for more) |
 /// | [`extend_default_fields`](Self::extend_default_fields) | none | the hook filling the custom columns |
@@ -362,6 +363,20 @@ impl<DB: Dialect> Builder<DB> {
         self
     }
 
+    /// For a pool that reaches the database through a transaction-level pooler, such as
+    /// PgBouncer with `pool_mode = transaction` (default `false`). Each statement then runs
+    /// in a transaction of its own (`BEGIN` and `COMMIT` sent with the simple query
+    /// protocol), so that the pooler keeps one server connection for all of sqlx's steps
+    /// of that statement: two more round trips per operation. Also turn sqlx's statement
+    /// cache off on the pool's connect options (`PgConnectOptions::statement_cache_capacity(0)`):
+    /// a named prepared statement lives on one server connection, and the pooler hands
+    /// the next transaction another. `single_reaper` needs a session-level lock, which such
+    /// a pooler cannot keep: [`build`](Self::build) refuses both together.
+    pub fn transaction_pooling(mut self, on: bool) -> Self {
+        self.options.transaction_pooling = on;
+        self
+    }
+
     /// When `true`, [`build`](Self::build) starts the expiry reaper, as
     /// [`SqlStore::start_expiring_sessions`] does (default `false`). `build` must then run
     /// inside a Tokio runtime, else it fails with [`Error::NoRuntime`]. Nothing is
@@ -415,6 +430,13 @@ impl<DB: Dialect> Builder<DB> {
             return Err(Error::InvalidConfig {
                 option: "max_lifetime",
                 reason: "needs the created_at column",
+            });
+        }
+        if self.options.transaction_pooling && self.options.single_reaper {
+            return Err(Error::InvalidConfig {
+                option: "single_reaper",
+                reason: "needs a session-level lock, which a transaction pooler \
+                         (transaction_pooling) cannot keep; run one reaper yourself instead",
             });
         }
         if self.options.operation_timeout.is_zero() {

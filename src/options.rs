@@ -23,7 +23,7 @@ pub const DEFAULT_TRACKED_SESSIONS: usize = 10_000;
 pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_secs(5);
 /// How many times a statement that lost a race (deadlock, serialization failure) is run
 /// again, at most, within the operation timeout.
-pub(crate) const TRANSIENT_RETRIES: u32 = 3;
+pub(crate) const TRANSIENT_RETRIES: u32 = 5;
 
 /// The validated options of a store.
 #[derive(Clone, Debug)]
@@ -40,6 +40,8 @@ pub(crate) struct Options {
     pub operation_timeout: Duration,
     /// No session is served longer than this after its creation (`None`: no bound).
     pub max_lifetime: Option<TimeDelta>,
+    /// Each statement in a transaction of its own (for transaction poolers).
+    pub transaction_pooling: bool,
     /// Ids hashed, data encrypted.
     pub at_rest: AtRest,
 }
@@ -58,6 +60,7 @@ impl Default for Options {
             tracked_sessions: DEFAULT_TRACKED_SESSIONS,
             operation_timeout: DEFAULT_OPERATION_TIMEOUT,
             max_lifetime: None,
+            transaction_pooling: false,
             at_rest: AtRest::default(),
         }
     }

@@ -134,11 +134,13 @@ pub(crate) mod private {
             lock_key: i64,
         ) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
 
-        /// Runs one statement; returns the number of rows affected.
+        /// Runs one statement; returns the number of rows affected. `persistent: false`
+        /// prepares it unnamed, so that the server keeps nothing of it afterwards.
         fn execute(
             via: Via<'_, Self>,
             sql: Arc<str>,
             args: &[SqlValue],
+            persistent: bool,
         ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send;
 
         /// Runs one query and decodes each row's columns as `kinds`.
@@ -147,7 +149,15 @@ pub(crate) mod private {
             sql: Arc<str>,
             args: &[SqlValue],
             kinds: &'static [SqlKind],
+            persistent: bool,
         ) -> impl Future<Output = Result<Vec<DecodedRow>, sqlx::Error>> + Send;
+
+        /// Runs a parameterless statement with the simple query protocol (no prepared
+        /// statement): `BEGIN`, `COMMIT`, `ROLLBACK`.
+        fn simple(
+            conn: &mut Self::Connection,
+            sql: &'static str,
+        ) -> impl Future<Output = Result<(), sqlx::Error>> + Send;
 
         /// Whether an error is a unique-key violation (an id collision on insert).
         fn is_unique_violation(e: &sqlx::Error) -> bool {
@@ -169,8 +179,9 @@ macro_rules! forward_run {
             via: $crate::dialect::run::Via<'_, Self>,
             sql: std::sync::Arc<str>,
             args: &[$crate::dialect::run::SqlValue],
+            persistent: bool,
         ) -> impl std::future::Future<Output = Result<u64, sqlx::Error>> + Send {
-            $crate::dialect::run::execute::<Self>(via, sql, args)
+            $crate::dialect::run::execute_with::<Self>(via, sql, args, persistent)
         }
 
         fn fetch(
@@ -178,10 +189,18 @@ macro_rules! forward_run {
             sql: std::sync::Arc<str>,
             args: &[$crate::dialect::run::SqlValue],
             kinds: &'static [$crate::dialect::run::SqlKind],
+            persistent: bool,
         ) -> impl std::future::Future<
             Output = Result<Vec<$crate::dialect::run::DecodedRow>, sqlx::Error>,
         > + Send {
-            $crate::dialect::run::fetch::<Self>(via, sql, args, kinds)
+            $crate::dialect::run::fetch_with::<Self>(via, sql, args, kinds, persistent)
+        }
+
+        fn simple(
+            conn: &mut Self::Connection,
+            sql: &'static str,
+        ) -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send {
+            $crate::dialect::run::simple::<Self>(conn, sql)
         }
     };
 }

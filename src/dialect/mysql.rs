@@ -160,15 +160,18 @@ impl Backend for MySql {
         }
         let mut result = Ok(());
         for stmt in ddl {
-            if let Err(e) = run::execute::<Self>(Via::Conn(&mut *conn), stmt.clone(), &[]).await {
+            if let Err(e) =
+                run::execute_with::<Self>(Via::Conn(&mut *conn), stmt.clone(), &[], false).await
+            {
                 result = Err(e);
                 break;
             }
         }
-        run::execute::<Self>(
+        run::execute_with::<Self>(
             Via::Conn(&mut *conn),
             Arc::from("DO RELEASE_LOCK(?)"),
             &[SqlValue::Text(Some(name))],
+            false,
         )
         .await?;
         result

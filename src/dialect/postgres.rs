@@ -117,14 +117,17 @@ impl Backend for Postgres {
         // Concurrent `CREATE TABLE IF NOT EXISTS` can fail in PostgreSQL (a unique
         // violation in the catalog), so callers queue on a transaction-scoped advisory lock.
         let mut tx = pool.begin().await?;
-        run::execute::<Self>(
+        // Unnamed statements (`persistent: false`): a migration runs once, and through a
+        // transaction pooler a named one would outlive its transaction on the server.
+        run::execute_with::<Self>(
             Via::Conn(&mut *tx),
             Arc::from("SELECT pg_advisory_xact_lock($1)"),
             &[SqlValue::Int(Some(lock_key))],
+            false,
         )
         .await?;
         for stmt in ddl {
-            run::execute::<Self>(Via::Conn(&mut *tx), stmt.clone(), &[]).await?;
+            run::execute_with::<Self>(Via::Conn(&mut *tx), stmt.clone(), &[], false).await?;
         }
         tx.commit().await
     }

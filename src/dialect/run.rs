@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use sqlx::database::HasStatementCache;
 use sqlx::{
     AssertSqlSafe, ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Row as _,
     Type,
@@ -66,9 +67,10 @@ rows_affected!(
 fn build<DB>(
     sql: Arc<str>,
     args: &[SqlValue],
+    persistent: bool,
 ) -> sqlx::query::Query<'static, DB, <DB as Database>::Arguments>
 where
-    DB: Database,
+    DB: Database + HasStatementCache,
     DB::Arguments: IntoArguments<DB>,
     for<'e> Option<&'e str>: Encode<'e, DB> + Type<DB>,
     Option<i64>: for<'e> Encode<'e, DB> + Type<DB>,
@@ -76,7 +78,7 @@ where
 {
     // Every statement is built by `crate::sql` and the dialects from validated, quoted identifiers;
     // values are never spliced into SQL text.
-    let mut query = sqlx::query::<DB>(AssertSqlSafe(sql));
+    let mut query = sqlx::query::<DB>(AssertSqlSafe(sql)).persistent(persistent);
     for arg in args {
         query = match arg {
             SqlValue::Text(v) => query.bind(v.as_deref()),
@@ -93,7 +95,7 @@ pub(crate) async fn execute<DB>(
     args: &[SqlValue],
 ) -> Result<u64, sqlx::Error>
 where
-    DB: Database,
+    DB: Database + HasStatementCache,
     DB::Arguments: IntoArguments<DB>,
     DB::QueryResult: RowsAffected,
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
@@ -101,7 +103,27 @@ where
     Option<i64>: for<'e> Encode<'e, DB> + Type<DB>,
     Option<bool>: for<'e> Encode<'e, DB> + Type<DB>,
 {
-    let query = build::<DB>(sql, args);
+    execute_with(via, sql, args, true).await
+}
+
+/// [`execute`], with `persistent: false` for an unnamed statement that the server forgets
+/// at once (what a transaction pooler needs).
+pub(crate) async fn execute_with<DB>(
+    via: Via<'_, DB>,
+    sql: Arc<str>,
+    args: &[SqlValue],
+    persistent: bool,
+) -> Result<u64, sqlx::Error>
+where
+    DB: Database + HasStatementCache,
+    DB::Arguments: IntoArguments<DB>,
+    DB::QueryResult: RowsAffected,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'e> Option<&'e str>: Encode<'e, DB> + Type<DB>,
+    Option<i64>: for<'e> Encode<'e, DB> + Type<DB>,
+    Option<bool>: for<'e> Encode<'e, DB> + Type<DB>,
+{
+    let query = build::<DB>(sql, args, persistent);
     let done = match via {
         Via::Pool(pool) => query.execute(pool).await?,
         Via::Conn(conn) => query.execute(conn).await?,
@@ -116,7 +138,7 @@ pub(crate) async fn fetch<DB>(
     kinds: &'static [SqlKind],
 ) -> Result<Vec<DecodedRow>, sqlx::Error>
 where
-    DB: Database,
+    DB: Database + HasStatementCache,
     DB::Arguments: IntoArguments<DB>,
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     usize: ColumnIndex<DB::Row>,
@@ -125,7 +147,28 @@ where
     Option<i64>: for<'e> Encode<'e, DB> + for<'r> Decode<'r, DB> + Type<DB>,
     Option<bool>: for<'e> Encode<'e, DB> + for<'r> Decode<'r, DB> + Type<DB>,
 {
-    let query = build::<DB>(sql, args);
+    fetch_with(via, sql, args, kinds, true).await
+}
+
+/// [`fetch`], with `persistent` as for [`execute_with`].
+pub(crate) async fn fetch_with<DB>(
+    via: Via<'_, DB>,
+    sql: Arc<str>,
+    args: &[SqlValue],
+    kinds: &'static [SqlKind],
+    persistent: bool,
+) -> Result<Vec<DecodedRow>, sqlx::Error>
+where
+    DB: Database + HasStatementCache,
+    DB::Arguments: IntoArguments<DB>,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    usize: ColumnIndex<DB::Row>,
+    for<'e> Option<&'e str>: Encode<'e, DB> + Type<DB>,
+    Option<String>: for<'r> Decode<'r, DB> + Type<DB>,
+    Option<i64>: for<'e> Encode<'e, DB> + for<'r> Decode<'r, DB> + Type<DB>,
+    Option<bool>: for<'e> Encode<'e, DB> + for<'r> Decode<'r, DB> + Type<DB>,
+{
+    let query = build::<DB>(sql, args, persistent);
     let rows = match via {
         Via::Pool(pool) => query.fetch_all(pool).await?,
         Via::Conn(conn) => query.fetch_all(conn).await?,
@@ -145,6 +188,19 @@ where
                 .collect()
         })
         .collect()
+}
+
+/// Runs `sql` (no parameters) with the simple query protocol: one message, one round trip,
+/// no prepared statement on the server (`BEGIN`, `COMMIT`, `ROLLBACK`).
+pub(crate) async fn simple<DB>(
+    conn: &mut DB::Connection,
+    sql: &'static str,
+) -> Result<(), sqlx::Error>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+{
+    sqlx::raw_sql(sql).execute(&mut *conn).await.map(drop)
 }
 
 /// Rows from `fetch`, read back as the types the caller asked for.

@@ -115,7 +115,7 @@ impl Backend for Sqlite {
         // under that lock; one transaction makes the table and its index appear together.
         let mut tx = pool.begin().await?;
         for stmt in ddl {
-            run::execute::<Self>(Via::Conn(&mut *tx), stmt.clone(), &[]).await?;
+            run::execute_with::<Self>(Via::Conn(&mut *tx), stmt.clone(), &[], false).await?;
         }
         tx.commit().await
     }

@@ -172,17 +172,36 @@ impl<DB: Dialect> SqlStore<DB> {
     ) -> Result<Result<Done, sqlx::Error>> {
         let mut retries = 0;
         loop {
+            let wrap = self.options().transaction_pooling;
             let attempt = async {
-                match call {
-                    Call::Execute => DB::execute(Via::Conn(&mut *conn), sql.clone(), args)
-                        .await
-                        .map(Done::Rows),
+                if wrap {
+                    // A transaction pooler (PgBouncer's pool_mode = transaction) keeps one
+                    // server connection for a transaction only: sqlx's parse and execute
+                    // steps of one statement must not land on two.
+                    DB::simple(conn, "BEGIN").await?;
+                }
+                // Through a transaction pooler, no statement may outlive its transaction.
+                let persistent = !wrap;
+                let done = match call {
+                    Call::Execute => {
+                        DB::execute(Via::Conn(&mut *conn), sql.clone(), args, persistent)
+                            .await
+                            .map(Done::Rows)
+                    }
                     Call::Fetch(kinds) => {
-                        DB::fetch(Via::Conn(&mut *conn), sql.clone(), args, kinds)
+                        DB::fetch(Via::Conn(&mut *conn), sql.clone(), args, kinds, persistent)
                             .await
                             .map(Done::Fetched)
                     }
+                };
+                if wrap {
+                    match &done {
+                        Ok(_) => DB::simple(conn, "COMMIT").await?,
+                        // Keep the statement's error; the connection is closed if this fails.
+                        Err(_) => DB::simple(conn, "ROLLBACK").await?,
+                    }
                 }
+                done
             };
             match deadline.run(attempt).await {
                 None => return Err(timeout(op, deadline)),

@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde_json::json;
 use sqlx_session_store::{Error, SqlStore};
 
-use super::backend::{count_row_updates, row_updates, Backend, Ctx};
+use super::backend::{Backend, Ctx};
 use super::capture::{self, statements_on};
 use super::suite::pool_or_skip;
 
@@ -189,6 +189,10 @@ pub async fn hashed_ids_never_reach_the_table<B: Backend>(ctx: Ctx) {
         .update("new-2", &json!({ "n": 2 }), None)
         .await
         .unwrap());
+    #[cfg_attr(
+        not(any(feature = "tower-sessions", feature = "async-session")),
+        allow(unused_mut)
+    )]
     let mut secrets = vec!["new-1".to_owned(), "new-2".to_owned()];
     #[cfg(feature = "tower-sessions")]
     {
@@ -347,7 +351,7 @@ pub async fn data_is_encrypted_at_rest<B: Backend>(ctx: Ctx) {
             expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
         };
         SessionStore::create(&sliding, &mut record).await.unwrap();
-        count_row_updates::<B>(&pool, &table).await;
+        super::backend::count_row_updates::<B>(&pool, &table).await;
         for _ in 0..20 {
             let mut loaded = SessionStore::load(&sliding, &record.id)
                 .await
@@ -357,7 +361,7 @@ pub async fn data_is_encrypted_at_rest<B: Backend>(ctx: Ctx) {
             SessionStore::save(&sliding, &loaded).await.unwrap();
         }
         assert_eq!(
-            row_updates::<B>(&pool, &table).await,
+            super::backend::row_updates::<B>(&pool, &table).await,
             0,
             "unchanged: no write"
         );
@@ -368,7 +372,7 @@ pub async fn data_is_encrypted_at_rest<B: Backend>(ctx: Ctx) {
         loaded.data.insert("n".to_owned(), json!(1));
         SessionStore::save(&sliding, &loaded).await.unwrap();
         assert_eq!(
-            row_updates::<B>(&pool, &table).await,
+            super::backend::row_updates::<B>(&pool, &table).await,
             1,
             "changed: one write"
         );

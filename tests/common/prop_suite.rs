@@ -10,11 +10,14 @@
 // Failure messages name the case: built per call, on failure paths only.
 #![allow(clippy::expect_fun_call)]
 
+#[cfg(feature = "async-session")]
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Debug;
 use std::future::Future;
 
-use proptest::collection::{btree_map, hash_map, vec};
+#[cfg(feature = "tower-sessions")]
+use proptest::collection::hash_map;
+use proptest::collection::{btree_map, vec};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use serde_json::Value;
