@@ -24,7 +24,7 @@ HAPROXY_PORT=13300
 PG_PRIMARY_PORT=15432
 PG_STANDBY_PORT=15433
 PGBOUNCER_PORT=16432
-PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
 
 log() { echo "cluster: $*" >&2; }
 
@@ -58,8 +58,15 @@ install() {
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"
     apt-get update -qq
+    # Packages only: no distro service started by their install scripts (a fresh
+    # postgresql or mariadb-server would otherwise start on the shared ports).
+    local policy=/usr/sbin/policy-rc.d had_policy=0
+    [ -e "$policy" ] && had_policy=1
+    [ $had_policy = 1 ] || printf '#!/bin/sh\nexit 101\n' >"$policy"
+    chmod +x "$policy"
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-    PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+    [ $had_policy = 1 ] || rm -f "$policy"
+    PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
   fi
 }
 
@@ -278,6 +285,12 @@ stop() {
     fi
   done
   for n in 3 2 1; do stop_pid "$DIR/galera/n$n/mysqld.pid"; done
+  for s in standby primary; do
+    if [ -f "$DIR/pg/$s/postmaster.pid" ] && kill -0 "$(head -1 "$DIR/pg/$s/postmaster.pid")" 2>/dev/null; then
+      log "postgres $s did not stop; $DIR kept"
+      return 1
+    fi
+  done
   rm -rf "$DIR"
   log "stopped; $DIR removed"
 }

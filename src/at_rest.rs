@@ -13,7 +13,6 @@ use crate::crypt::Keyring;
 use crate::error::Result;
 
 /// How sealed data begins (inside its JSON string quotes).
-#[cfg(feature = "encryption")]
 const SEALED_PREFIX: &str = "$gcm1$";
 
 /// The prefix of a hashed id: the algorithm, so that another one can follow.
@@ -68,18 +67,23 @@ impl AtRest {
     /// The data text of a row read back: decrypted when sealed (with any key of the ring),
     /// as it is when it was written in plain text (before encryption was switched on).
     pub(crate) fn open(&self, text: String, stored_id: &str) -> Result<String> {
+        let sealed = text
+            .strip_prefix('"')
+            .and_then(|t| t.strip_suffix('"'))
+            .filter(|t| t.starts_with(SEALED_PREFIX));
+        let Some(sealed) = sealed else {
+            return Ok(text);
+        };
         #[cfg(feature = "encryption")]
         if let Some(keys) = &self.keys {
-            let sealed = text
-                .strip_prefix('"')
-                .and_then(|t| t.strip_suffix('"'))
-                .filter(|t| t.starts_with(SEALED_PREFIX));
-            if let Some(sealed) = sealed {
-                return Ok(keys.decrypt(sealed, stored_id.as_bytes())?.into_owned());
-            }
+            return Ok(keys.decrypt(sealed, stored_id.as_bytes())?.into_owned());
         }
-        let _ = stored_id;
-        Ok(text)
+        let _ = (sealed, stored_id);
+        // Never hand ciphertext to the app as if it were its data.
+        Err(crate::error::Error::CorruptRow {
+            what: "data is encrypted and this store has no encryption keys",
+            source: None,
+        })
     }
 }
 

@@ -294,7 +294,8 @@ impl<DB: Dialect> Builder<DB> {
     /// [`build`](Self::build) after [`without_timestamp_columns`](Self::without_timestamp_columns));
     /// `set` on an existing id keeps its creation time. `length`, `ids` and `ids_where`
     /// still count such rows until the reaper has removed them. The reaper finds them by
-    /// `created_at`, which has no index: one scan per run.
+    /// `created_at`, which has no index: each of its batches scans the table (add an index
+    /// on `created_at` to a large table when you set this).
     pub fn max_lifetime(mut self, lifetime: Duration) -> Self {
         self.max_lifetime = Some(lifetime);
         self
@@ -320,10 +321,14 @@ impl<DB: Dialect> Builder<DB> {
     /// Encrypts every session's data at rest with AES-256-GCM (feature `encryption`): a
     /// fresh random nonce per write, the session id (as stored) bound as associated data,
     /// so a row's ciphertext moved to another id does not decrypt. The first key encrypts;
-    /// any of them decrypts, which is how keys rotate: put the new key first, and drop an
-    /// old one once the sessions it sealed have expired (`expiration` after the switch).
-    /// Rows written in plain text before this was switched on stay readable, and are
-    /// sealed at their next write.
+    /// any of them decrypts, which is how keys rotate: put the new key first, and keep the
+    /// old one until no row sealed with it is left. A row is sealed again only when its
+    /// data is written: a sliding session whose data never changes keeps its old seal
+    /// while it lives, so drop an old key only after `max_lifetime` (set one) has passed
+    /// since the rotation, or after `expiration` if sessions don't slide; a row whose key
+    /// is gone reads as [`Error::CorruptRow`]. Rows written in plain text before this was
+    /// switched on stay readable, and are sealed at their next data write (the same
+    /// applies: set `max_lifetime` to bound how long plain rows can remain).
     ///
     /// The custom-columns hook still sees the plain data, and custom columns are stored as
     /// they are (don't put secrets there). A front end's "no write without a change"

@@ -144,11 +144,12 @@ pub enum Error {
         problem: String,
     },
 
-    /// A store operation did not finish within the store's
+    /// A statement of a store operation did not finish within the store's
     /// [`operation_timeout`](crate::Builder::operation_timeout) (getting a connection,
-    /// running its statement and any retries, all told). The connection it was running on
-    /// is closed, never returned to the pool; whether a write took effect is unknown.
-    #[error("{operation} did not finish within {}s; its connection was closed", after.as_secs_f64())]
+    /// running the statement and any retries, all told). A connection with the statement
+    /// in flight is closed, never returned to the pool; whether a write took effect is
+    /// unknown.
+    #[error("{operation} did not finish within {}s", after.as_secs_f64())]
     Timeout {
         /// The store operation that timed out (`"get"`, `"set"`, ...).
         operation: &'static str,

@@ -188,6 +188,8 @@ impl<DB: Dialect> SqlStore<DB> {
         if !self.options().single_reaper {
             return self.sweep(None, Some(stop), progress).await.map(done);
         }
+        // The schema check takes a pooled connection of its own: before the lock's.
+        self.ready().await?;
         let key = self.table().lock_key() ^ REAPER_LOCK_SALT;
         const LOCK: &str = "reaper lock";
         let timed_out = |operation| Error::Timeout {

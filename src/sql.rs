@@ -44,7 +44,8 @@ pub(crate) struct Statements {
     pub delete_expired: Arc<str>,
     /// created before, limit: rows past `max_lifetime` (when set)
     pub delete_outlived: Option<Arc<str>>,
-    /// pattern of hashed ids, limit → (sid, data text) of rows whose id is not hashed
+    /// pattern of hashed ids, last id seen, limit → (sid, data text) of the next rows whose
+    /// id is not hashed, in id order
     pub plain_ids: Arc<str>,
     /// new sid, data, old sid
     pub rename_id: Arc<str>,
@@ -256,12 +257,15 @@ impl<'t, DB: Dialect> Sql<'t, DB> {
     fn plain_ids(&self) -> String {
         let mut p = Placeholders::<DB>::default();
         format!(
-            "SELECT {}, {} FROM {} WHERE {} NOT LIKE {} LIMIT {}",
+            "SELECT {}, {} FROM {} WHERE {} NOT LIKE {} AND {} > {} ORDER BY {} LIMIT {}",
             DB::key_expr(&self.sid),
             DB::json_expr(&self.data),
             self.table,
             self.sid,
             p.next(ID),
+            self.sid,
+            p.next(ID),
+            self.sid,
             p.next(ColumnType::Of(ColumnKind::Integer)),
         )
     }

@@ -6,7 +6,6 @@
 //! with `SESSION_STORE_REQUIRE_CLUSTER=1` (set by `.ci/run`) a missing cluster is a failure.
 //! The tests of this binary run one at a time: the failover test stops a node.
 
-use std::collections::HashSet;
 use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -219,24 +218,31 @@ async fn galera_reapers_on_three_nodes() {
         let s = s.clone();
         tokio::spawn(async move { s.clear_expired_sessions().await })
     });
-    let mut removed = 0;
+    let (mut removed, mut failed_runs) = (0, 0);
     for run in runs {
-        removed += run
-            .await
-            .unwrap()
-            .expect("a reaper run on its node succeeds");
+        match run.await.unwrap() {
+            Ok(n) => removed += n,
+            // A run that ran out of retries fails like any reaper run (logged, next tick).
+            Err(Error::Database { source, .. }) if source.code() == Some("40001") => {
+                failed_runs += 1;
+            }
+            Err(e) => panic!("a reaper run failed for another reason: {e:?}"),
+        }
     }
     let elapsed = started.elapsed();
     let batches = BATCHES.load(Ordering::Relaxed) - batches;
     let retries = RETRIES.load(Ordering::Relaxed) - retries;
+    // The next tick: whatever a failed run left.
+    let rest = stores[0].clear_expired_sessions().await.unwrap();
     eprintln!(
         "galera: 3 reapers removed {removed} rows in {batches} statements \
-         ({} is the minimum for one reaper), {retries} retried conflicts, {elapsed:?}",
+         ({} is the minimum for one reaper), {retries} retried conflicts, {failed_runs} runs \
+         out of retries, {rest} rows left for the next run, {elapsed:?}",
         ROWS / 100 + 1
     );
-    assert_eq!(removed, ROWS as u64, "each expired row counted once");
+    assert_eq!(removed + rest, ROWS as u64, "each expired row counted once");
     assert_eq!(
-        stores[1].length().await.unwrap(),
+        stores[0].length().await.unwrap(),
         1,
         "the live session stays"
     );
@@ -263,32 +269,45 @@ async fn galera_concurrent_writes_through_two_nodes() {
     b.verify_schema().await.unwrap();
     let retries = RETRIES.load(Ordering::Relaxed);
     const WRITES: usize = 100;
+    // Each writer's saves, in order, and the last one that was committed.
     let writer = |store: MySqlStore, name: &'static str| {
         tokio::spawn(async move {
+            let (mut last_ok, mut out_of_retries) = (None, 0);
             for i in 0..WRITES {
-                store
-                    .update("shared", &json!({ "writer": name, "n": i }), None)
-                    .await
-                    .expect("a save through either node succeeds");
+                let data = json!({ "writer": name, "n": i });
+                match store.update("shared", &data, None).await {
+                    Ok(written) => {
+                        assert!(written, "the session is live");
+                        last_ok = Some(data);
+                    }
+                    // Still conflicting after every retry: returned as it is, typed.
+                    Err(Error::Database { source, .. }) if source.code() == Some("40001") => {
+                        out_of_retries += 1;
+                    }
+                    Err(e) => panic!("a save failed for another reason: {e:?}"),
+                }
             }
+            (last_ok, out_of_retries)
         })
     };
     let (wa, wb) = (writer(a.clone(), "a"), writer(b.clone(), "b"));
-    wa.await.unwrap();
-    wb.await.unwrap();
+    let (a_last, a_failed) = wa.await.unwrap();
+    let (b_last, b_failed) = wb.await.unwrap();
     let retries = RETRIES.load(Ordering::Relaxed) - retries;
     let last = a.get("shared").await.unwrap().unwrap().data;
     eprintln!(
-        "galera: {} writes through two nodes, {retries} retried conflicts, final {last}",
-        2 * WRITES
+        "galera: {} writes through two nodes, {retries} retried conflicts, {} out of retries, final {last}",
+        2 * WRITES,
+        a_failed + b_failed
     );
-    let finals: HashSet<String> = ["a", "b"]
-        .iter()
-        .map(|w| json!({ "writer": w, "n": WRITES - 1 }).to_string())
-        .collect();
+    let finals: Vec<serde_json::Value> = [a_last, b_last].into_iter().flatten().collect();
     assert!(
-        finals.contains(&last.to_string()),
-        "the final state is a last write: {last}"
+        finals.contains(&last),
+        "the final state is a last committed write: {last}"
+    );
+    assert!(
+        a_failed + b_failed < WRITES / 10,
+        "retries absorb almost every conflict ({a_failed} + {b_failed} failed)"
     );
     assert_eq!(
         b.get("shared").await.unwrap().unwrap().data,
@@ -338,6 +357,14 @@ async fn galera_node_failure_loses_nothing() {
             .unwrap();
     }
     cluster_script(&["stop-node", "1"]);
+    // Node 1 comes back however this test ends, for the tests after it.
+    struct Restart;
+    impl Drop for Restart {
+        fn drop(&mut self) {
+            cluster_script(&["start-node", "1"]);
+        }
+    }
+    let restart = Restart;
     let started = Instant::now();
     let (mut errors, mut ok_in_a_row, mut ops) = (0, 0, 0);
     while ok_in_a_row < 50 {
@@ -376,7 +403,7 @@ async fn galera_node_failure_loses_nothing() {
         "galera failover: {errors} failed operations, serving again after {recovered:?}, {lost} of {SESSIONS} sessions lost"
     );
     assert_eq!(lost, 0, "no committed session lost");
-    cluster_script(&["start-node", "1"]);
+    drop(restart);
     drop_table(&pool, &t).await;
 }
 

@@ -142,19 +142,29 @@ impl<DB: Dialect> SqlStore<DB> {
         call: Call,
     ) -> Result<Result<Done, sqlx::Error>> {
         let deadline = self.deadline();
-        let mut conn = deadline
+        let conn = deadline
             .run(self.pool().acquire())
             .await
             .ok_or_else(|| timeout(op, &deadline))?
             .map_err(Error::db(op))?;
-        let result = self
-            .attempts(op, &deadline, &mut conn, sql, args, call)
-            .await;
+        // Dropped half-way (the caller gave up) inside a transaction of ours, the
+        // connection is closed rather than pooled with that transaction open.
+        let mut leased = Leased {
+            conn: Some(conn),
+            in_transaction: self.options().transaction_pooling,
+        };
+        let Some(conn) = leased.conn.as_mut() else {
+            return Err(timeout(op, &deadline));
+        };
+        let result = self.attempts(op, &deadline, conn, sql, args, call).await;
+        leased.in_transaction = false;
         if result.is_err() {
-            // Timed out with the statement in flight: the connection's state is unknown
-            // (a reply may still arrive, a transaction may be open), so it is closed now
-            // rather than tested and handed to the next caller.
-            drop(conn.detach());
+            // Timed out with the statement in flight, or a transaction could not be ended:
+            // the connection's state is unknown (a reply may still arrive, a transaction
+            // may be open), so it is closed now rather than tested and handed on.
+            if let Some(conn) = leased.conn.take() {
+                drop(conn.detach());
+            }
         }
         result
     }
@@ -173,6 +183,8 @@ impl<DB: Dialect> SqlStore<DB> {
         let mut retries = 0;
         loop {
             let wrap = self.options().transaction_pooling;
+            // Outer error: a transaction of ours could not be begun or ended (the
+            // connection's state is unknown); inner: the statement's own.
             let attempt = async {
                 if wrap {
                     // A transaction pooler (PgBouncer's pool_mode = transaction) keeps one
@@ -195,17 +207,18 @@ impl<DB: Dialect> SqlStore<DB> {
                     }
                 };
                 if wrap {
-                    match &done {
-                        Ok(_) => DB::simple(conn, "COMMIT").await?,
-                        // Keep the statement's error; the connection is closed if this fails.
-                        Err(_) => DB::simple(conn, "ROLLBACK").await?,
-                    }
+                    let end = if done.is_ok() { "COMMIT" } else { "ROLLBACK" };
+                    DB::simple(conn, end).await?;
                 }
-                done
+                Ok::<_, sqlx::Error>(done)
             };
-            match deadline.run(attempt).await {
+            let done = match deadline.run(attempt).await {
                 None => return Err(timeout(op, deadline)),
-                Some(Err(e)) if retries < TRANSIENT_RETRIES && DB::is_transient(&e) => {
+                Some(Err(unended)) => return Err(Error::db(op)(unended)),
+                Some(Ok(done)) => done,
+            };
+            match done {
+                Err(e) if retries < TRANSIENT_RETRIES && DB::is_transient(&e) => {
                     retries += 1;
                     tracing::debug!(
                         dialect = <DB as sqlx::Database>::NAME,
@@ -217,7 +230,23 @@ impl<DB: Dialect> SqlStore<DB> {
                     let pause = backoff(retries).min(deadline.remaining());
                     crate::rt::sleep(pause).await;
                 }
-                Some(done) => return Ok(done),
+                done => return Ok(done),
+            }
+        }
+    }
+}
+
+/// A pooled connection, closed instead of pooled when dropped inside a transaction.
+struct Leased<DB: Dialect> {
+    conn: Option<sqlx::pool::PoolConnection<DB>>,
+    in_transaction: bool,
+}
+
+impl<DB: Dialect> Drop for Leased<DB> {
+    fn drop(&mut self) {
+        if self.in_transaction {
+            if let Some(conn) = self.conn.as_mut() {
+                conn.close_on_drop();
             }
         }
     }

@@ -27,6 +27,7 @@ pub async fn control_characters_in_ids_are_refused_before_any_sql<B: Backend>(ct
     s.migrate().await.unwrap();
     let quoted = B::quote(&table);
     let before = statements_on(&quoted).len();
+    assert!(before > 0, "statements are recorded (migrate's are)");
     let invalid = |r: Result<(), Error>, what: &str, id: &str| match r {
         Err(Error::InvalidSessionId { reason }) => assert!(reason.contains("control"), "{what}"),
         other => panic!("{what} {id:?}: {other:?}"),

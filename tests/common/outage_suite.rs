@@ -257,6 +257,13 @@ pub async fn a_deadlocked_statement_is_retried<B: Backend>(ctx: &Ctx, pool: &Poo
     )
     .await;
     let mut other = pool.acquire().await.expect("a connection");
+    if B::NAME == "postgres" {
+        // PostgreSQL checks for a deadlock `deadlock_timeout` after a session starts to
+        // wait, and the checking session is the victim: the store's (1 s) checks first.
+        B::conn_exec(&mut other, "SET deadlock_timeout = '20s'")
+            .await
+            .unwrap();
+    }
     let begin = if B::NAME == "mysql" {
         "START TRANSACTION"
     } else {
@@ -278,15 +285,16 @@ pub async fn a_deadlocked_statement_is_retried<B: Backend>(ctx: &Ctx, pool: &Poo
     let touch_b = format!("UPDATE {quoted} SET data = data WHERE {sid} = 'lock-b'");
     B::conn_exec(&mut other, &touch_b).await.unwrap();
     let before = retries_logged(&table);
+    // Watched from a pool of its own, so that polling never takes the store's connection.
+    let watcher = B::pool_in_zone(ctx, super::backend::DEFAULT_TEST_ZONE)
+        .await
+        .expect("a second pool");
+    B::scalar(&watcher, "SELECT COUNT(*) FROM information_schema.tables").await;
     // ... the store's one statement locks lock-a, then waits for lock-b ...
     let deleting = tokio::spawn({
         let store = store.clone();
         async move { store.destroy_where("uid", 1).await }
     });
-    // Watched from a pool of its own, so that polling never takes the store's connection.
-    let watcher = B::pool_in_zone(ctx, super::backend::DEFAULT_TEST_ZONE)
-        .await
-        .expect("a second pool");
     let waiting = wait_for_a_lock_wait::<B>(&watcher, || deleting.is_finished()).await;
     if !waiting {
         panic!(
