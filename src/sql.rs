@@ -156,7 +156,7 @@ impl<'t, DB: Dialect> Sql<'t, DB> {
             p.next(ID),
             self.expires,
             p.next(TIME),
-        ) + &self.within_lifetime(&mut p)
+        ) + self.within_lifetime(&mut p).as_str()
     }
 
     /// ` AND created_at > ?` when `max_lifetime` is set, else nothing.
@@ -226,7 +226,7 @@ impl<'t, DB: Dialect> Sql<'t, DB> {
             p.next(ID),
             self.expires,
             p.next(TIME)
-        ) + &self.within_lifetime(&mut p)
+        ) + self.within_lifetime(&mut p).as_str()
     }
 
     fn touch(&self, window: bool) -> String {
@@ -251,7 +251,7 @@ impl<'t, DB: Dialect> Sql<'t, DB> {
             let e = &self.expires;
             sql += &format!(" AND ({e} < {} OR {e} > {})", p.next(TIME), p.next(TIME));
         }
-        sql + &self.within_lifetime(&mut p)
+        sql + self.within_lifetime(&mut p).as_str()
     }
 
     fn plain_ids(&self) -> String {

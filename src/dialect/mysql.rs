@@ -143,7 +143,7 @@ impl Backend for MySql {
         let mut conn = pool.acquire().await?;
         conn.close_on_drop();
         let name = format!("sqlx_session_store:{lock_key:x}");
-        let got = run::fetch::<Self>(
+        let got = run::fetch_with::<Self>(
             Via::Conn(&mut *conn),
             Arc::from("SELECT CAST(GET_LOCK(?, ?) AS SIGNED)"),
             &[
@@ -151,6 +151,7 @@ impl Backend for MySql {
                 SqlValue::Int(Some(MIGRATE_LOCK_SECONDS)),
             ],
             &[SqlKind::Int],
+            true,
         )
         .await?;
         if got.first().and_then(|r| r.first()) != Some(&SqlValue::Int(Some(1))) {
@@ -182,11 +183,12 @@ impl Backend for MySql {
         lock_key: i64,
     ) -> Result<bool, sqlx::Error> {
         // A named lock belongs to the session; a timeout of 0 never waits.
-        let rows = run::fetch::<Self>(
+        let rows = run::fetch_with::<Self>(
             Via::Conn(conn),
             Arc::from("SELECT CAST(GET_LOCK(?, 0) AS SIGNED)"),
             &[SqlValue::Text(Some(reaper_lock_name(lock_key)))],
             &[SqlKind::Int],
+            true,
         )
         .await?;
         Ok(rows.first().and_then(|r| r.first()) == Some(&SqlValue::Int(Some(1))))
@@ -196,10 +198,11 @@ impl Backend for MySql {
         conn: &mut MySqlConnection,
         lock_key: i64,
     ) -> Result<(), sqlx::Error> {
-        run::execute::<Self>(
+        run::execute_with::<Self>(
             Via::Conn(conn),
             Arc::from("DO RELEASE_LOCK(?)"),
             &[SqlValue::Text(Some(reaper_lock_name(lock_key)))],
+            true,
         )
         .await
         .map(drop)

@@ -134,11 +134,12 @@ impl Backend for Postgres {
 
     async fn try_reaper_lock(conn: &mut PgConnection, lock_key: i64) -> Result<bool, sqlx::Error> {
         // Session-level, so that each batch still commits on its own.
-        let rows = run::fetch::<Self>(
+        let rows = run::fetch_with::<Self>(
             Via::Conn(conn),
             Arc::from("SELECT pg_try_advisory_lock($1)"),
             &[SqlValue::Int(Some(lock_key))],
             &[SqlKind::Bool],
+            true,
         )
         .await?;
         Ok(rows.first().and_then(|r| r.first()) == Some(&SqlValue::Bool(Some(true))))
@@ -148,11 +149,12 @@ impl Backend for Postgres {
         conn: &mut PgConnection,
         lock_key: i64,
     ) -> Result<(), sqlx::Error> {
-        run::fetch::<Self>(
+        run::fetch_with::<Self>(
             Via::Conn(conn),
             Arc::from("SELECT pg_advisory_unlock($1)"),
             &[SqlValue::Int(Some(lock_key))],
             &[SqlKind::Bool],
+            true,
         )
         .await
         .map(drop)

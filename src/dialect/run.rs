@@ -89,25 +89,8 @@ where
     query
 }
 
-pub(crate) async fn execute<DB>(
-    via: Via<'_, DB>,
-    sql: Arc<str>,
-    args: &[SqlValue],
-) -> Result<u64, sqlx::Error>
-where
-    DB: Database + HasStatementCache,
-    DB::Arguments: IntoArguments<DB>,
-    DB::QueryResult: RowsAffected,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    for<'e> Option<&'e str>: Encode<'e, DB> + Type<DB>,
-    Option<i64>: for<'e> Encode<'e, DB> + Type<DB>,
-    Option<bool>: for<'e> Encode<'e, DB> + Type<DB>,
-{
-    execute_with(via, sql, args, true).await
-}
-
-/// [`execute`], with `persistent: false` for an unnamed statement that the server forgets
-/// at once (what a transaction pooler needs).
+/// Runs one statement; `persistent: false` prepares it unnamed, so that the server forgets
+/// it at once (what a transaction pooler needs).
 pub(crate) async fn execute_with<DB>(
     via: Via<'_, DB>,
     sql: Arc<str>,
@@ -131,26 +114,8 @@ where
     Ok(done.rows())
 }
 
-pub(crate) async fn fetch<DB>(
-    via: Via<'_, DB>,
-    sql: Arc<str>,
-    args: &[SqlValue],
-    kinds: &'static [SqlKind],
-) -> Result<Vec<DecodedRow>, sqlx::Error>
-where
-    DB: Database + HasStatementCache,
-    DB::Arguments: IntoArguments<DB>,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    usize: ColumnIndex<DB::Row>,
-    for<'e> Option<&'e str>: Encode<'e, DB> + Type<DB>,
-    Option<String>: for<'r> Decode<'r, DB> + Type<DB>,
-    Option<i64>: for<'e> Encode<'e, DB> + for<'r> Decode<'r, DB> + Type<DB>,
-    Option<bool>: for<'e> Encode<'e, DB> + for<'r> Decode<'r, DB> + Type<DB>,
-{
-    fetch_with(via, sql, args, kinds, true).await
-}
-
-/// [`fetch`], with `persistent` as for [`execute_with`].
+/// Runs one query and decodes each row's columns as `kinds`; `persistent` as for
+/// [`execute_with`].
 pub(crate) async fn fetch_with<DB>(
     via: Via<'_, DB>,
     sql: Arc<str>,
