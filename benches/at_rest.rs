@@ -11,44 +11,16 @@
 //!
 //! Criterion's medians are in `target/criterion/<group>/<bench>/new/estimates.json`.
 
+mod common;
+
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use serde_json::{json, Value};
-use sqlx::SqlitePool;
 use sqlx_session_store::{EncryptionKey, SqlStore};
-use tokio::runtime::Runtime;
 
 /// The row every `get` and `set` (an upsert of an existing id) reads or writes.
 const SID: &str = "bench-session-id-0123456789abcdef0123456789abcdef";
-
-/// A current-thread tokio runtime, as one request's task sees it (as `benches/common`).
-fn runtime() -> Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
-}
-
-/// SQLite in memory, as `benches/common::sqlite_memory` (not included: it needs the
-/// postgres and mysql features): a named shared-cache memory database with one connection
-/// kept open, so that a call does not wait for sqlx's hand-back of a single connection.
-async fn sqlite_memory(what: &str) -> SqlitePool {
-    use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
-    let url = format!(
-        "sqlite:file:bench_{what}_{}?mode=memory&cache=shared",
-        std::process::id()
-    );
-    let options: SqliteConnectOptions = url.parse().expect("sqlite url");
-    SqlitePoolOptions::new()
-        .max_connections(2)
-        .min_connections(1)
-        .idle_timeout(None)
-        .max_lifetime(None)
-        .connect_with(options)
-        .await
-        .expect("sqlite in memory")
-}
 
 /// A web-app-shaped session whose JSON text is `bytes` long.
 fn session_data(bytes: usize) -> Value {
@@ -86,8 +58,8 @@ impl Kind {
 
 /// A migrated store of `kind` on its own table, holding `data` under [`SID`].
 fn store(
-    rt: &Runtime,
-    pool: &SqlitePool,
+    rt: &tokio::runtime::Runtime,
+    pool: &sqlx::SqlitePool,
     kind: Kind,
     tag: &str,
     data: &Value,
@@ -112,8 +84,8 @@ fn store(
 
 /// `set` and `get` of a 4 KiB session for each store.
 fn at_rest_4k(c: &mut Criterion) {
-    let rt = runtime();
-    let pool = rt.block_on(sqlite_memory("at_rest_4k"));
+    let rt = common::runtime();
+    let pool = rt.block_on(common::sqlite_memory("at_rest_4k"));
     let data = session_data(4096);
     let mut group = c.benchmark_group("at_rest_4KiB");
     for kind in [
@@ -140,8 +112,8 @@ fn at_rest_4k(c: &mut Criterion) {
 
 /// `set` + `get` of 4 KiB and 64 KiB sessions, plain vs encrypted.
 fn at_rest_sizes(c: &mut Criterion) {
-    let rt = runtime();
-    let pool = rt.block_on(sqlite_memory("at_rest_sizes"));
+    let rt = common::runtime();
+    let pool = rt.block_on(common::sqlite_memory("at_rest_sizes"));
     let mut group = c.benchmark_group("at_rest_set_get");
     for (size, label) in [(4096, "4KiB"), (65536, "64KiB")] {
         let data = session_data(size);
