@@ -7,6 +7,9 @@ use crate::error::{Error, Result};
 use crate::store::row::text_param;
 use crate::store::SqlStore;
 
+/// The operation's name in errors and events.
+const OP: &str = "hash_existing_ids";
+
 impl<DB: Dialect> SqlStore<DB> {
     /// Replaces every plain session id in the table by its digest, so that a table filled
     /// before [`hash_ids`](crate::Builder::hash_ids) was switched on keeps its sessions:
@@ -24,7 +27,6 @@ impl<DB: Dialect> SqlStore<DB> {
     /// that already begin with `b3:` are taken for digests. Fails with
     /// [`Error::InvalidConfig`] when `hash_ids` is off.
     pub async fn hash_existing_ids(&self) -> Result<u64> {
-        const OP: &str = "hash_existing_ids";
         if !self.options().at_rest.hash_ids {
             return Err(Error::InvalidConfig {
                 option: "hash_ids",
@@ -80,7 +82,6 @@ impl<DB: Dialect> SqlStore<DB> {
 
     /// Moves one row from its plain id to its digest; how many rows that changed.
     async fn convert_row(&self, plain_id: &str, text: Option<String>) -> Result<u64> {
-        const OP: &str = "hash_existing_ids";
         let sql = self.statements();
         let text = text.ok_or(Error::CorruptRow {
             what: "data is NULL",

@@ -224,14 +224,8 @@ pub async fn one_statement_per_operation<B: Backend>(ctx: Ctx) {
     // unchanged save inside touch_after nothing at all.
     #[cfg(feature = "tower-sessions")]
     {
-        use std::collections::HashMap;
-        use tower_sessions::session::{Id, Record};
         use tower_sessions::session_store::SessionStore;
-        let mut record = Record {
-            id: Id::default(),
-            data: HashMap::from([("u".to_owned(), json!(5))]),
-            expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
-        };
+        let mut record = super::tower_sessions_suite::new_record("u", json!(5));
         SessionStore::create(&s, &mut record).await.unwrap();
         assert!(ran(&quoted, &mut seen, "create")
             .await
@@ -293,14 +287,8 @@ pub async fn no_log_event_carries_an_id_or_data<B: Backend>(ctx: Ctx) {
     s.clear_expired_sessions().await.unwrap();
     #[cfg(feature = "tower-sessions")]
     {
-        use std::collections::HashMap;
-        use tower_sessions::session::{Id, Record};
         use tower_sessions::session_store::SessionStore;
-        let mut record = Record {
-            id: Id::default(),
-            data: HashMap::from([("secret".to_owned(), json!(SECRET))]),
-            expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
-        };
+        let mut record = super::tower_sessions_suite::new_record("secret", json!(SECRET));
         SessionStore::create(&s, &mut record).await.unwrap();
         let loaded = SessionStore::load(&s, &record.id).await.unwrap().unwrap();
         SessionStore::save(&s, &loaded).await.unwrap();

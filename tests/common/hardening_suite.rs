@@ -197,14 +197,8 @@ pub async fn hashed_ids_never_reach_the_table<B: Backend>(ctx: Ctx) {
     let mut secrets = vec!["new-1".to_owned(), "new-2".to_owned()];
     #[cfg(feature = "tower-sessions")]
     {
-        use std::collections::HashMap;
-        use tower_sessions::session::{Id, Record};
         use tower_sessions::session_store::SessionStore;
-        let mut record = Record {
-            id: Id::default(),
-            data: HashMap::from([("k".to_owned(), json!("v"))]),
-            expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
-        };
+        let mut record = super::tower_sessions_suite::new_record("k", json!("v"));
         SessionStore::create(&hashed, &mut record).await.unwrap();
         let loaded = SessionStore::load(&hashed, &record.id)
             .await
@@ -337,8 +331,6 @@ pub async fn data_is_encrypted_at_rest<B: Backend>(ctx: Ctx) {
 
     #[cfg(feature = "tower-sessions")]
     {
-        use std::collections::HashMap;
-        use tower_sessions::session::{Id, Record};
         use tower_sessions::session_store::SessionStore;
         let sliding = SqlStore::builder(pool.clone())
             .table_name(&table)
@@ -346,11 +338,7 @@ pub async fn data_is_encrypted_at_rest<B: Backend>(ctx: Ctx) {
             .touch_after(Duration::from_secs(600))
             .build()
             .unwrap();
-        let mut record = Record {
-            id: Id::default(),
-            data: HashMap::from([("s".to_owned(), json!("SECRET-T"))]),
-            expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
-        };
+        let mut record = super::tower_sessions_suite::new_record("s", json!("SECRET-T"));
         SessionStore::create(&sliding, &mut record).await.unwrap();
         super::backend::count_row_updates::<B>(&pool, &table).await;
         for _ in 0..20 {
@@ -437,14 +425,8 @@ pub async fn max_lifetime_ends_sessions_however_often_touched<B: Backend>(ctx: C
     assert_eq!(B::scalar(&pool, &count).await, 1);
     #[cfg(feature = "tower-sessions")]
     {
-        use std::collections::HashMap;
-        use tower_sessions::session::{Id, Record};
         use tower_sessions::session_store::SessionStore;
-        let mut record = Record {
-            id: Id::default(),
-            data: HashMap::from([("k".to_owned(), json!("v"))]),
-            expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
-        };
+        let mut record = super::tower_sessions_suite::new_record("k", json!("v"));
         SessionStore::create(&s, &mut record).await.unwrap();
         assert!(SessionStore::load(&s, &record.id).await.unwrap().is_some());
         let stored = record.id.to_string();

@@ -29,6 +29,15 @@ fn record(expiry: OffsetDateTime) -> Record {
     }
 }
 
+/// A new tower-sessions record holding `key: value`, expiring an hour from now.
+pub fn new_record(key: &str, value: serde_json::Value) -> Record {
+    Record {
+        id: Id::default(),
+        data: HashMap::from([(key.to_owned(), value)]),
+        expiry_date: OffsetDateTime::now_utc() + Duration::hours(1),
+    }
+}
+
 async fn migrated<B: Backend>(pool: &sqlx::Pool<B::DB>, ctx: &Ctx, tag: &str) -> SqlStore<B::DB> {
     let s = store::<B>(pool, ctx, tag);
     s.migrate().await.unwrap();
