@@ -18,6 +18,8 @@ use crate::schema::{ColumnType, Table};
 use crate::sql::{CustomColumnQueries, Statements};
 
 mod bounded;
+#[cfg(feature = "tower-sessions")]
+pub(crate) mod fingerprint;
 #[cfg(any(feature = "tower-sessions", feature = "async-session"))]
 pub(crate) mod front;
 pub(crate) mod known;

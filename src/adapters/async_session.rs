@@ -63,7 +63,7 @@ use serde_json::{Map, Value};
 use crate::dialect::Dialect;
 use crate::error::Error;
 use crate::redact::DataError;
-use crate::store::front::Change;
+use crate::store::front::{Change, Track};
 use crate::store::payload::Payload;
 use crate::store::SqlStore;
 
@@ -74,9 +74,9 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
         let Ok(id) = Session::id_from_cookie_value(&cookie_value) else {
             return Ok(None);
         };
-        // async-session has its own change flag: no digest needed.
+        // async-session has its own change flag: only the expiry is remembered.
         let found = self
-            .load_tracked(&id, |text| Ok((decode_data(text)?, None)))
+            .load_tracked(&id, decode_data, Track::ExpiryOnly)
             .await?;
         let Some((data, expires)) = found else {
             return Ok(None);

@@ -40,14 +40,16 @@ use tower_sessions_core::session_store::{self, ExpiredDeletion, SessionStore};
 
 use crate::dialect::Dialect;
 use crate::error::{Chain, Error};
-use crate::store::front::Change;
+use crate::store::fingerprint;
+use crate::store::front::{Change, Track};
 use crate::store::payload::Payload;
 use crate::store::SqlStore;
 
 #[async_trait]
 impl<DB: Dialect> SessionStore for SqlStore<DB> {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        let data = Payload::canonical(&record.data).map_err(convert)?;
+        let data =
+            Payload::canonical(&record.data, fingerprint::of_map(&record.data)).map_err(convert)?;
         let expires = Some(to_chrono(record.expiry_date));
         self.create_tracked(data, expires, |attempt| {
             if attempt > 0 {
@@ -60,10 +62,9 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        let data = Payload::canonical(&record.data).map_err(convert)?;
         self.save_tracked(
             &record.id.to_string(),
-            Change::Compare(data),
+            Change::Compare(&record.data),
             Some(to_chrono(record.expiry_date)),
         )
         .await
@@ -72,12 +73,14 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
 
     async fn load(&self, session_id: &Id) -> session_store::Result<Option<Record>> {
         let found = self
-            .load_tracked(&session_id.to_string(), |text| {
-                let data: HashMap<String, serde_json::Value> = serde_json::from_str(text)
-                    .map_err(Error::corrupt("data is not a JSON object"))?;
-                let digest = Payload::canonical_digest(&data)?;
-                Ok((data, Some(digest)))
-            })
+            .load_tracked(
+                &session_id.to_string(),
+                |text| {
+                    serde_json::from_str::<HashMap<String, serde_json::Value>>(text)
+                        .map_err(Error::corrupt("data is not a JSON object"))
+                },
+                Track::Content(fingerprint::of_map),
+            )
             .await
             .map_err(convert)?;
         Ok(found.map(|(data, expires)| Record {

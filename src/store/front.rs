@@ -2,10 +2,15 @@
 //! the rules of `touch` when its data did not change, and creating a new session under a
 //! fresh id when its id is taken. Both front ends call these; all their semantics live here.
 
-use chrono::{DateTime, TimeDelta, Utc};
+#[cfg(feature = "tower-sessions")]
+use std::collections::HashMap;
 
-use super::known::{Key, Seen};
-use super::payload::{Digest, Payload};
+use chrono::{DateTime, TimeDelta, Utc};
+#[cfg(feature = "tower-sessions")]
+use serde_json::Value;
+
+use super::known::{Key, Seen, Tracked};
+use super::payload::{digest, Digest, Payload};
 use super::{check_sid, SqlStore};
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
@@ -22,10 +27,20 @@ pub(crate) enum Change<'a> {
     /// The framework says the data is as it was loaded: refresh the expiry only.
     #[cfg_attr(not(feature = "async-session"), allow(dead_code))]
     Unchanged,
-    /// The framework cannot tell: write the data unless its digest is the one this
-    /// instance last loaded or wrote for the session. `Payload::canonical` gives the digest.
+    /// The framework cannot tell (tower-sessions): write the data map unless its content
+    /// digest is the one this instance last loaded or wrote for the session.
+    #[cfg(feature = "tower-sessions")]
+    Compare(&'a HashMap<String, Value>),
+}
+
+/// How a front end's load remembers the data it parsed.
+pub(crate) enum Track<T> {
+    /// Only the expiry (the front end has its own change flag).
+    #[cfg_attr(not(feature = "async-session"), allow(dead_code))]
+    ExpiryOnly,
+    /// The data too, by this content digest of the parsed data (tower-sessions).
     #[cfg_attr(not(feature = "tower-sessions"), allow(dead_code))]
-    Compare(Payload<'a>),
+    Content(fn(&T) -> Digest),
 }
 
 /// Whether `stored` is within `window` of `wanted`, on either side (the rule of `touch`).
@@ -35,27 +50,43 @@ fn within(stored: DateTime<Utc>, wanted: DateTime<Utc>, window: TimeDelta) -> bo
 
 impl<DB: Dialect> SqlStore<DB> {
     /// The live row `sid` for a front end, its data parsed by `parse`, remembering the
-    /// stored expiry and the digest `parse` gives (of the data's canonical form; `None`
-    /// when the front end has its own change flag), for the session's next save.
+    /// stored expiry and, under [`Track::Content`], what the data is, for the session's
+    /// next save.
     ///
-    /// The digest is of the canonical form of what was parsed, never of the row's text
-    /// as the database returns it: a JSONB (or MySQL `JSON`) column, or a row written by
-    /// another writer, gives equal data in another text.
+    /// The content digest is of what was parsed, never of the row's text as the database
+    /// returns it: a JSONB (or MySQL `JSON`) column, or a row written by another writer,
+    /// gives equal data in another text. The text's own digest is remembered beside it:
+    /// when the next load returns the same text, the content digest is known without a walk
+    /// of the data.
     pub(crate) async fn load_tracked<T>(
         &self,
         sid: &str,
-        parse: impl FnOnce(&str) -> Result<(T, Option<Digest>)>,
+        parse: impl FnOnce(&str) -> Result<T>,
+        track: Track<T>,
     ) -> Result<Option<(T, DateTime<Utc>)>> {
         let key = Key::of(sid);
         let Some((text, expires)) = self.fetch_row("load", sid).await? else {
             self.inner.known.forget(key);
             return Ok(None);
         };
-        let (data, digest) = parse(&text)?;
+        let data = parse(&text)?;
+        let tracked = match track {
+            Track::ExpiryOnly => None,
+            Track::Content(content_of) => {
+                let text = digest(text.as_bytes());
+                let content = match self.inner.known.get(key) {
+                    Some(Seen {
+                        data: Some(seen), ..
+                    }) if seen.text == text => seen.content,
+                    _ => content_of(&data),
+                };
+                Some(Tracked { text, content })
+            }
+        };
         self.inner.known.put(
             key,
             Seen {
-                data: digest,
+                data: tracked,
                 expires,
             },
         );
@@ -82,21 +113,26 @@ impl<DB: Dialect> SqlStore<DB> {
         let expiry_is_fresh = seen.is_some_and(|s| within(s.expires, expires, opts.touch_after));
         let data = match change {
             Change::Changed(data) => data,
-            Change::Compare(data) if !matches!((seen, data.digest), (Some(Seen { data: Some(a), .. }), Some(b)) if a == b) => {
-                data
+            Change::Unchanged => {
+                return self
+                    .refresh_expiry(sid, key, expires, expiry_is_fresh)
+                    .await
             }
-            Change::Compare(_) | Change::Unchanged => {
-                if opts.disable_touch || expiry_is_fresh {
-                    self.trace("save_unchanged", std::time::Instant::now(), 0);
-                    return Ok(());
+            #[cfg(feature = "tower-sessions")]
+            Change::Compare(map) => {
+                let content = super::fingerprint::of_map(map);
+                if seen
+                    .and_then(|s| s.data)
+                    .is_some_and(|d| d.content == content)
+                {
+                    return self
+                        .refresh_expiry(sid, key, expires, expiry_is_fresh)
+                        .await;
                 }
-                if self.touch_row(sid, expires).await? {
-                    self.inner.known.set_expires(key, expires);
-                }
-                return Ok(());
+                Payload::canonical(map, content)?
             }
         };
-        let data_digest = data.digest;
+        let tracked = data.tracked;
         let values = self.row_values(sid, data, Some(expires))?;
         // A stored expiry inside the window stays: the write then leaves the expiry index
         // alone (and PostgreSQL can update the row in place).
@@ -106,17 +142,36 @@ impl<DB: Dialect> SqlStore<DB> {
             Some(s) if expiry_is_fresh => self.inner.known.put(
                 key,
                 Seen {
-                    data: data_digest,
+                    data: tracked,
                     expires: s.expires,
                 },
             ),
             _ => self.inner.known.put(
                 key,
                 Seen {
-                    data: data_digest,
+                    data: tracked,
                     expires,
                 },
             ),
+        }
+        Ok(())
+    }
+
+    /// The save of unchanged data: the expiry refreshed as `touch` does it, or nothing
+    /// at all under `disable_touch` or while the stored expiry is known to be fresh.
+    async fn refresh_expiry(
+        &self,
+        sid: &str,
+        key: Key,
+        expires: DateTime<Utc>,
+        expiry_is_fresh: bool,
+    ) -> Result<()> {
+        if self.inner.options.disable_touch || expiry_is_fresh {
+            self.trace("save_unchanged", std::time::Instant::now(), 0);
+            return Ok(());
+        }
+        if self.touch_row(sid, expires).await? {
+            self.inner.known.set_expires(key, expires);
         }
         Ok(())
     }
@@ -131,7 +186,7 @@ impl<DB: Dialect> SqlStore<DB> {
         mut next_id: impl FnMut(u32) -> String + Send,
     ) -> Result<()> {
         let expires = expires.unwrap_or_else(|| self.default_expiry(Utc::now()));
-        let data_digest = data.digest;
+        let tracked = data.tracked;
         let first = next_id(0);
         // The hook runs once; only the id changes between attempts.
         let row = self.plain_row_values(data, Some(expires))?;
@@ -144,7 +199,7 @@ impl<DB: Dialect> SqlStore<DB> {
             let values = self.seal_row(row.clone(), &sid)?;
             if self.insert_row(values).await? {
                 let seen = Seen {
-                    data: data_digest,
+                    data: tracked,
                     expires,
                 };
                 self.inner.known.put(Key::of(&sid), seen);

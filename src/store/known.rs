@@ -20,11 +20,23 @@ use super::payload::{digest, Digest};
 /// What was last seen of one row.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Seen {
-    /// Digest of the data text as loaded or written; `None` when only the expiry is known
-    /// (the async-session front end, which has its own change flag).
-    pub data: Option<Digest>,
+    /// What is known of the data; `None` when only the expiry is known (the async-session
+    /// front end, which has its own change flag).
+    pub data: Option<Tracked>,
     /// The stored expiry.
     pub expires: DateTime<Utc>,
+}
+
+/// What is remembered of a session's data, for a front end that compares data to tell a
+/// change (tower-sessions).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Tracked {
+    /// Digest of the data column's text as last loaded or written: a load that returns the
+    /// same text has the same content, and needs no walk of the data to know it.
+    pub text: Digest,
+    /// The data's content digest (`fingerprint::of_map`
+    /// under tower-sessions), compared with the content digest of what is saved.
+    pub content: Digest,
 }
 
 /// The key of a session id in the table.
@@ -149,7 +161,10 @@ mod tests {
 
     fn seen(n: u8) -> Seen {
         Seen {
-            data: Some([n; 16]),
+            data: Some(Tracked {
+                text: [n; 16],
+                content: [n; 16],
+            }),
             expires: DateTime::<Utc>::UNIX_EPOCH,
         }
     }

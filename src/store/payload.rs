@@ -7,7 +7,10 @@ use serde::ser::Serialize;
 #[cfg(feature = "tower-sessions")]
 use serde::ser::{SerializeMap, Serializer};
 use serde_json::Value;
+#[cfg(feature = "tower-sessions")]
+use std::collections::HashMap;
 
+use super::known::Tracked;
 use crate::error::{Error, Result};
 
 /// A 128-bit BLAKE3 digest of a session's canonical JSON text.
@@ -27,12 +30,13 @@ pub(crate) struct Payload<'a> {
     pub text: String,
     /// The data as a `Value`, when the caller already has one (for the custom-columns hook).
     pub value: Option<&'a Value>,
-    /// Digest of `text`, when `text` is canonical and the caller wants change detection.
+    /// What the store remembers of this data once written, when the front end compares
+    /// data to tell a change (tower-sessions).
     #[cfg_attr(
         not(any(feature = "tower-sessions", feature = "async-session")),
         allow(dead_code)
     )]
-    pub digest: Option<Digest>,
+    pub tracked: Option<Tracked>,
 }
 
 impl<'a> Payload<'a> {
@@ -41,7 +45,7 @@ impl<'a> Payload<'a> {
         Self {
             text,
             value: None,
-            digest: None,
+            tracked: None,
         }
     }
 
@@ -51,7 +55,7 @@ impl<'a> Payload<'a> {
         Ok(Self {
             text,
             value: Some(value),
-            digest: None,
+            tracked: None,
         })
     }
 
@@ -62,40 +66,21 @@ impl<'a> Payload<'a> {
         ))
     }
 
+    /// A tower-sessions data map written in canonical form (object keys sorted at every
+    /// depth, whatever the map's iteration order or serde_json's `preserve_order`), with
+    /// what the store remembers of it: the digest of that text and `content`, the map's
+    /// [content digest](super::fingerprint::of_map).
     #[cfg(feature = "tower-sessions")]
-    /// A map of JSON values written in canonical form (object keys sorted at every depth,
-    /// whatever the map's iteration order or serde_json's `preserve_order`), with its
-    /// digest: two maps with the same content give the same text and the same digest.
-    pub(crate) fn canonical<'m, I>(entries: I) -> Result<Self>
-    where
-        I: IntoIterator<Item = (&'m String, &'m Value)>,
-    {
-        let text = serde_json::to_string(&SortedMap::new(entries)).map_err(Error::serialize)?;
+    pub(crate) fn canonical(data: &HashMap<String, Value>, content: Digest) -> Result<Self> {
+        let text = serde_json::to_string(&SortedMap::new(data)).map_err(Error::serialize)?;
         Ok(Self {
-            digest: Some(digest(text.as_bytes())),
+            tracked: Some(Tracked {
+                text: digest(text.as_bytes()),
+                content,
+            }),
             text,
             value: None,
         })
-    }
-
-    /// The digest [`canonical`](Self::canonical) would give for these entries, without
-    /// building the text: the canonical JSON is streamed into the hash.
-    #[cfg(feature = "tower-sessions")]
-    pub(crate) fn canonical_digest<'m, I>(entries: I) -> Result<Digest>
-    where
-        I: IntoIterator<Item = (&'m String, &'m Value)>,
-    {
-        use std::io::Write;
-        let mut hasher = blake3::Hasher::new();
-        {
-            let mut sink = std::io::BufWriter::with_capacity(64 * 1024, &mut hasher);
-            serde_json::to_writer(&mut sink, &SortedMap::new(entries)).map_err(Error::serialize)?;
-            sink.flush()
-                .map_err(|e| Error::serialize(serde_json::Error::io(e)))?;
-        }
-        let mut out = [0; 16];
-        out.copy_from_slice(&hasher.finalize().as_bytes()[..16]);
-        Ok(out)
     }
 
     /// The data as a `Value`, for the custom-columns hook: borrowed when the caller had
@@ -108,6 +93,19 @@ impl<'a> Payload<'a> {
                 .map_err(Error::serialize),
         }
     }
+}
+
+/// Whether `serde_json::Map` iterates in key order in this build: it does unless
+/// `preserve_order` is on, which any crate in the build can switch on.
+#[cfg(feature = "tower-sessions")]
+pub(crate) fn maps_are_sorted() -> bool {
+    static SORTED: std::sync::LazyLock<bool> = std::sync::LazyLock::new(|| {
+        let mut map = serde_json::Map::new();
+        map.insert("b".to_owned(), Value::Null);
+        map.insert("a".to_owned(), Value::Null);
+        map.keys().next().is_some_and(|k| k == "a")
+    });
+    *SORTED
 }
 
 /// Serializes map entries with their keys in byte order.
@@ -149,6 +147,8 @@ struct Canonical<'v>(&'v Value);
 impl Serialize for Canonical<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self.0 {
+            // Every map in the tree iterates in key order: the value is canonical as it is.
+            value if maps_are_sorted() => value.serialize(serializer),
             Value::Object(map) => SortedMap::new(map).serialize(serializer),
             Value::Array(items) => serializer.collect_seq(items.iter().map(Canonical)),
             scalar => scalar.serialize(serializer),
@@ -158,9 +158,9 @@ impl Serialize for Canonical<'_> {
 
 #[cfg(all(test, feature = "tower-sessions"))]
 mod tests {
+    use super::super::fingerprint;
     use super::*;
     use serde_json::json;
-    use std::collections::HashMap;
 
     #[test]
     fn canonical_text_ignores_map_order_at_every_depth() {
@@ -179,16 +179,14 @@ mod tests {
             "b".to_owned(),
             json!({ "x": [ { "p": 2, "q": 1 } ], "y": 1 }),
         );
+        let content = fingerprint::of_map(&a);
         let (pa, pb) = (
-            Payload::canonical(&a).unwrap(),
-            Payload::canonical(&b).unwrap(),
+            Payload::canonical(&a, content).unwrap(),
+            Payload::canonical(&b, content).unwrap(),
         );
         assert_eq!(pa.text, r#"{"a":"é\"\n","b":{"x":[{"p":2,"q":1}],"y":1}}"#);
         assert_eq!(pa.text, pb.text);
-        assert_eq!(pa.digest, pb.digest);
-        assert_eq!(pa.digest, Some(Payload::canonical_digest(&b).unwrap()));
-
-        b.insert("a".to_owned(), json!("e"));
-        assert_ne!(Payload::canonical(&b).unwrap().digest, pa.digest);
+        assert_eq!(pa.tracked, pb.tracked);
+        assert_eq!(pa.tracked.unwrap().text, digest(pa.text.as_bytes()));
     }
 }

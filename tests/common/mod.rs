@@ -132,6 +132,7 @@ macro_rules! store_suite {
                 stale_copy_in_one_instance_keeps_the_change,
                 expiry_slides_with_reads,
                 non_canonical_row_text_is_not_a_change,
+                a_row_rewritten_elsewhere_is_compared_by_its_new_content,
                 expiry_lags_by_at_most_touch_after,
             );
         }
