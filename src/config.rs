@@ -251,8 +251,9 @@ impl<DB: Dialect> Builder<DB> {
     }
 
     /// How many sessions one store instance (and its clones) remembers the last loaded or
-    /// written state of (default [`DEFAULT_TRACKED_SESSIONS`](crate::DEFAULT_TRACKED_SESSIONS); 0 turns it off): a digest of
-    /// the data and the stored expiry, about 60 bytes each, keyed by a digest of the id.
+    /// written state of (default [`DEFAULT_TRACKED_SESSIONS`](crate::DEFAULT_TRACKED_SESSIONS);
+    /// 0 turns it off): digests of the data's text and content and the stored expiry,
+    /// about 75 bytes each, keyed by a digest of the id.
     ///
     /// tower-sessions' save carries no "changed" flag, so the store compares the data it is
     /// given with what it last loaded or wrote for that session: equal data takes the
