@@ -9,8 +9,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 #[cfg(feature = "tower-sessions")]
 use serde_json::Value;
 
-use super::known::{Key, Seen, Tracked};
-use super::payload::{digest, Digest, Payload};
+use super::known::{Key, Seen};
+use super::payload::{digest, Digest, Payload, Tracked};
 use super::{check_sid, SqlStore};
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};

@@ -15,7 +15,7 @@ use std::sync::{Mutex, PoisonError};
 
 use chrono::{DateTime, Utc};
 
-use super::payload::{digest, Digest};
+use super::payload::{digest, Digest, Tracked};
 
 /// What was last seen of one row.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,18 +25,6 @@ pub(crate) struct Seen {
     pub data: Option<Tracked>,
     /// The stored expiry.
     pub expires: DateTime<Utc>,
-}
-
-/// What is remembered of a session's data, for a front end that compares data to tell a
-/// change (tower-sessions).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Tracked {
-    /// Digest of the data column's text as last loaded or written: a load that returns the
-    /// same text has the same content, and needs no walk of the data to know it.
-    pub text: Digest,
-    /// The data's content digest (`fingerprint::of_map`
-    /// under tower-sessions), compared with the content digest of what is saved.
-    pub content: Digest,
 }
 
 /// The key of a session id in the table.

@@ -10,7 +10,6 @@ use serde_json::Value;
 #[cfg(feature = "tower-sessions")]
 use std::collections::HashMap;
 
-use super::known::Tracked;
 use crate::error::{Error, Result};
 
 /// A 128-bit BLAKE3 digest of a session's canonical JSON text.
@@ -22,6 +21,18 @@ pub(crate) fn digest(bytes: &[u8]) -> Digest {
     let mut out = [0; 16];
     out.copy_from_slice(&hash.as_bytes()[..16]);
     out
+}
+
+/// What is remembered of a session's data, for a front end that compares data to tell a
+/// change (tower-sessions).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Tracked {
+    /// Digest of the data column's text as last loaded or written: a load that returns the
+    /// same text has the same content, and needs no walk of the data to know it.
+    pub text: Digest,
+    /// The data's content digest (`fingerprint::of_map` under tower-sessions), compared
+    /// with the content digest of what is saved.
+    pub content: Digest,
 }
 
 /// Session data serialized for a write.
