@@ -25,7 +25,8 @@
 //!   `with_always_save(true)`) cost no write on a read-only request, and an unchanged copy
 //!   held by one app instance does not overwrite newer data written by another (while
 //!   this instance has not loaded the session again meanwhile; see the README). Data is
-//!   compared in canonical form (keys sorted at every depth), whatever the map order.
+//!   compared by a digest of its content (keys in sorted order at every depth), whatever
+//!   the map order.
 //!   See [`Builder::tracked_sessions`](crate::Builder::tracked_sessions) for the bound.
 //! - `load` never returns an expired session. The stored data is the record's data map
 //!   as a JSON object, the same layout every front end uses, parsed once into the map.

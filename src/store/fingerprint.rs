@@ -7,29 +7,21 @@
 //! depth, so equal data gives the same digest whatever the map's iteration order, and
 //! whether or not serde_json's `preserve_order` is on somewhere in the build. Nothing is
 //! serialized to JSON: walking the tree costs about half a serialization of it (typical
-//! session data, 4 KiB to 1 MiB), and nothing is allocated but one buffer and, where a map
-//! is not already in key order, its sorted entry list.
+//! session data, 4 KiB to 1 MiB). What is allocated: one buffer, the top-level map's entry
+//! list (a `HashMap` must be sorted), nested maps' lists only under `preserve_order`, and
+//! the text of each float.
 
 use serde_json::{Number, Value};
 use std::collections::HashMap;
 
-use super::payload::{maps_are_sorted, Digest};
+use super::payload::{maps_are_sorted, sorted_entries, truncated, Digest};
 
 /// The content digest of a session's data map.
 pub(crate) fn of_map(data: &HashMap<String, Value>) -> Digest {
-    let entries = sorted(data.iter());
+    let entries = sorted_entries(data);
     let mut encoder = Encoder::new();
     encoder.object(entries.len(), entries.into_iter());
     encoder.finish()
-}
-
-/// Map entries in byte order of their keys.
-fn sorted<'m>(entries: impl Iterator<Item = (&'m String, &'m Value)>) -> Vec<(&'m str, &'m Value)> {
-    let mut entries: Vec<(&str, &Value)> = entries.map(|(k, v)| (k.as_str(), v)).collect();
-    if !entries.is_sorted_by(|a, b| a.0 <= b.0) {
-        entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    }
-    entries
 }
 
 // Node tags.
@@ -63,9 +55,7 @@ impl Encoder {
 
     fn finish(mut self) -> Digest {
         self.flush();
-        let mut out = [0; 16];
-        out.copy_from_slice(&self.hasher.finalize().as_bytes()[..16]);
-        out
+        truncated(&self.hasher.finalize())
     }
 
     fn flush(&mut self) {
@@ -121,7 +111,7 @@ impl Encoder {
                 self.object(map.len(), map.iter().map(|(k, v)| (k.as_str(), v)));
             }
             Value::Object(map) => {
-                let entries = sorted(map.iter());
+                let entries = sorted_entries(map);
                 self.object(entries.len(), entries.into_iter());
             }
         }

@@ -53,11 +53,13 @@ impl<DB: Dialect> SqlStore<DB> {
     /// stored expiry and, under [`Track::Content`], what the data is, for the session's
     /// next save.
     ///
-    /// The content digest is of what was parsed, never of the row's text as the database
-    /// returns it: a JSONB (or MySQL `JSON`) column, or a row written by another writer,
-    /// gives equal data in another text. The text's own digest is remembered beside it:
-    /// when the next load returns the same text, the content digest is known without a walk
-    /// of the data.
+    /// The content digest is of the data, never of the row's text as the database returns
+    /// it: a JSONB (or MySQL `JSON`) column, or a row written by another writer, gives equal
+    /// data in another text. The text's own digest is remembered beside it: when the next
+    /// load returns the same text, the remembered content digest is reused without a walk
+    /// of the data. (A float whose text does not parse back to exactly the value written,
+    /// possible without serde_json's `float_roundtrip`, then makes the next save a full
+    /// write: never a skipped one.)
     pub(crate) async fn load_tracked<T>(
         &self,
         sid: &str,
@@ -136,9 +138,9 @@ impl<DB: Dialect> SqlStore<DB> {
         let values = self.row_values(sid, data, Some(expires))?;
         // A stored expiry inside the window stays: the write then leaves the expiry index
         // alone (and PostgreSQL can update the row in place).
-        let written = self.update_row(values, !expiry_is_fresh).await?;
+        let rows_updated = self.update_row(values, !expiry_is_fresh).await?;
         match seen {
-            _ if written == 0 => self.inner.known.forget(key),
+            _ if rows_updated == 0 => self.inner.known.forget(key),
             Some(s) if expiry_is_fresh => self.inner.known.put(
                 key,
                 Seen {

@@ -1,10 +1,10 @@
-//! What this store instance last saw of each session row it loaded or wrote: the digest of
-//! the data and the stored expiry. It lets a framework's save of an unchanged session skip
-//! the data write (and, inside `touch_after`, the statement), without a read first.
+//! What this store instance last saw of each session row it loaded or wrote: the stored
+//! expiry and, for tower-sessions, digests of the data's text and content. It lets a
+//! framework's save of an unchanged session skip the data write (and, inside `touch_after`,
+//! the statement), without a read first.
 //!
 //! Bounded: at most `capacity` sessions are remembered, in two generations of at most half
-//! the capacity each. New and
-//! recently used entries go to the young one; when it is half full it becomes the old one,
+//! the capacity each. New and recently used entries go to the young one; when it is half full it becomes the old one,
 //! and the old one is dropped. A session that is forgotten is simply written in full on its
 //! next save, exactly as if the store did no change detection.
 //!

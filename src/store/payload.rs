@@ -1,5 +1,6 @@
 //! Session data on its way to the database: JSON text written once, and, where a front end
-//! needs to tell a changed session from an unchanged one, a digest of its canonical form.
+//! needs to tell a changed session from an unchanged one (tower-sessions), what the store
+//! remembers of it: digests of the text written and of the data's content.
 
 use std::borrow::Cow;
 
@@ -12,12 +13,17 @@ use std::collections::HashMap;
 
 use crate::error::{Error, Result};
 
-/// A 128-bit BLAKE3 digest of a session's canonical JSON text.
+/// A 128-bit (truncated) BLAKE3 digest: of a data text, of a data content (see
+/// `fingerprint`), or of a session id (the key of a remembered session).
 pub(crate) type Digest = [u8; 16];
 
 /// The first 16 bytes of the BLAKE3 hash of `bytes`.
 pub(crate) fn digest(bytes: &[u8]) -> Digest {
-    let hash = blake3::hash(bytes);
+    truncated(&blake3::hash(bytes))
+}
+
+/// The first 16 bytes of a BLAKE3 hash.
+pub(crate) fn truncated(hash: &blake3::Hash) -> Digest {
     let mut out = [0; 16];
     out.copy_from_slice(&hash.as_bytes()[..16]);
     out
@@ -129,14 +135,23 @@ impl<'m> SortedMap<'m> {
     where
         I: IntoIterator<Item = (&'m String, &'m Value)>,
     {
-        let mut entries: Vec<(&str, &Value)> =
-            entries.into_iter().map(|(k, v)| (k.as_str(), v)).collect();
-        // A `BTreeMap`-backed `serde_json::Map` is sorted already: check before sorting.
-        if !entries.is_sorted_by(|a, b| a.0 <= b.0) {
-            entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        }
-        Self(entries)
+        Self(sorted_entries(entries))
     }
+}
+
+/// Map entries in byte order of their keys (a `BTreeMap`-backed `serde_json::Map` is in
+/// that order already: checked before sorting).
+#[cfg(feature = "tower-sessions")]
+pub(crate) fn sorted_entries<'m, I>(entries: I) -> Vec<(&'m str, &'m Value)>
+where
+    I: IntoIterator<Item = (&'m String, &'m Value)>,
+{
+    let mut entries: Vec<(&str, &Value)> =
+        entries.into_iter().map(|(k, v)| (k.as_str(), v)).collect();
+    if !entries.is_sorted_by(|a, b| a.0 <= b.0) {
+        entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    }
+    entries
 }
 
 #[cfg(feature = "tower-sessions")]
@@ -197,7 +212,14 @@ mod tests {
         );
         assert_eq!(pa.text, r#"{"a":"é\"\n","b":{"x":[{"p":2,"q":1}],"y":1}}"#);
         assert_eq!(pa.text, pb.text);
-        assert_eq!(pa.tracked, pb.tracked);
-        assert_eq!(pa.tracked.unwrap().text, digest(pa.text.as_bytes()));
+        let text_digest = |p: &Payload<'_>| p.tracked.map(|t| t.text);
+        assert_eq!(text_digest(&pa), text_digest(&pb));
+        assert_eq!(text_digest(&pa), Some(digest(pa.text.as_bytes())));
+
+        b.insert("a".to_owned(), json!("e"));
+        let pc = Payload::canonical(&b, fingerprint::of_map(&b)).unwrap();
+        assert_ne!(pc.text, pa.text);
+        assert_ne!(text_digest(&pc), text_digest(&pa));
+        assert_ne!(pc.tracked.map(|t| t.content), pa.tracked.map(|t| t.content));
     }
 }
