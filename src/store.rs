@@ -328,7 +328,7 @@ impl<DB: Dialect> SqlStore<DB> {
                 op,
                 &self.inner.sql.get,
                 &self.with_lifetime(vec![text_param(&stored), DB::time_param(Utc::now())]),
-                &[SqlKind::Text, SqlKind::Int],
+                &[SqlKind::Text, SqlKind::Time],
             )
             .await?;
         self.trace(op, started, rows.len() as u64);
@@ -584,7 +584,7 @@ impl<DB: Dialect> SqlStore<DB> {
                 "sessions_where",
                 &queries.list,
                 &self.with_lifetime(vec![value, DB::time_param(Utc::now())]),
-                &[SqlKind::Text, SqlKind::Text, SqlKind::Int, SqlKind::Int],
+                &[SqlKind::Text, SqlKind::Text, SqlKind::Time, SqlKind::Time],
             )
             .await?;
         self.trace("sessions_where", started, rows.len() as u64);

@@ -2,11 +2,15 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, SecondsFormat, Utc};
-use sqlx::{PgConnection, Pool, Postgres};
+use chrono::{DateTime, Utc};
+use sqlx::encode::IsNull;
+use sqlx::error::BoxDynError;
+use sqlx::postgres::types::Oid;
+use sqlx::postgres::{PgArgumentBuffer, PgTypeInfo, PgValueFormat, PgValueRef};
+use sqlx::{Decode, Encode, PgConnection, Pool, Postgres, Type};
 
 use super::private::Backend;
-use super::run::{self, SqlKind, SqlValue, Via};
+use super::run::{self, Micros, SqlKind, SqlValue, Via};
 use crate::fields::ColumnKind;
 use crate::schema::{ColumnType, Table};
 
@@ -25,7 +29,7 @@ impl Backend for Postgres {
          ELSE quote_ident($1::text) || '.' || quote_ident($2::text) END)::oid \
          AND a.attnum > 0 AND NOT a.attisdropped";
     const CASE_SENSITIVE_NAMES: bool = true;
-    const TIME_PARAM_KIND: SqlKind = SqlKind::Text;
+    const TIME_PARAM_KIND: SqlKind = SqlKind::Time;
 
     fn quote(ident: &str) -> String {
         format!("\"{}\"", ident.replace('"', "\"\""))
@@ -64,8 +68,8 @@ impl Backend for Postgres {
     }
 
     fn time_expr(quoted_col: &str) -> String {
-        // EXTRACT returns NUMERIC (exact) since PostgreSQL 14.
-        format!("(EXTRACT(EPOCH FROM {quoted_col}) * 1000000)::int8")
+        // Read as it is stored: `TIMESTAMPTZ` in binary, decoded by `Micros`.
+        quoted_col.to_owned()
     }
 
     fn json_expr(quoted_col: &str) -> String {
@@ -73,8 +77,8 @@ impl Backend for Postgres {
     }
 
     fn unclamped_time_param(t: DateTime<Utc>) -> SqlValue {
-        // RFC 3339 with an explicit `Z`: parsed the same whatever the session's TimeZone.
-        SqlValue::Text(Some(t.to_rfc3339_opts(SecondsFormat::Micros, true)))
+        // Binary `TIMESTAMPTZ`: an instant, whatever the session's TimeZone.
+        SqlValue::Time(Some(t.timestamp_micros()))
     }
 
     fn upsert_clause(quoted_key: &str, quoted_cols: &[String]) -> String {
@@ -167,5 +171,53 @@ impl Backend for Postgres {
         e.as_database_error()
             .and_then(|d| d.code())
             .is_some_and(|code| code == "40001" || code == "40P01")
+    }
+}
+
+/// The OID of `TIMESTAMPTZ` (a built-in type: the same on every server).
+const TIMESTAMPTZ: Oid = Oid(1184);
+
+/// Microseconds from the Unix epoch to PostgreSQL's (2000-01-01 00:00:00 UTC), the origin
+/// of `TIMESTAMPTZ`'s binary form.
+const PG_EPOCH_MICROS: i64 = 946_684_800_000_000;
+
+impl Type<Postgres> for Micros {
+    fn type_info() -> PgTypeInfo {
+        PgTypeInfo::with_oid(TIMESTAMPTZ)
+    }
+
+    fn compatible(ty: &PgTypeInfo) -> bool {
+        // `timestamp without time zone` is refused by the schema check; decode only the
+        // zone-independent type.
+        *ty == PgTypeInfo::with_oid(TIMESTAMPTZ)
+    }
+}
+
+impl Encode<'_, Postgres> for Micros {
+    fn encode_by_ref(&self, buf: &mut PgArgumentBuffer) -> Result<IsNull, BoxDynError> {
+        // Stored times are clamped to years 1000-9999 before they get here: no overflow.
+        buf.extend_from_slice(&self.0.saturating_sub(PG_EPOCH_MICROS).to_be_bytes());
+        Ok(IsNull::No)
+    }
+
+    fn size_hint(&self) -> usize {
+        std::mem::size_of::<i64>()
+    }
+}
+
+impl<'r> Decode<'r, Postgres> for Micros {
+    fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
+        if value.format() != PgValueFormat::Binary {
+            // The store reads rows through prepared statements only, which return binary.
+            return Err("TIMESTAMPTZ in text form".into());
+        }
+        let bytes: [u8; 8] = value
+            .as_bytes()?
+            .try_into()
+            .map_err(|_| "TIMESTAMPTZ of a size other than 8 bytes")?;
+        // `infinity` / `-infinity` are i64::MAX / MIN: they saturate, to "never" / "long ago".
+        Ok(Micros(
+            i64::from_be_bytes(bytes).saturating_add(PG_EPOCH_MICROS),
+        ))
     }
 }

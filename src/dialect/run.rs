@@ -26,7 +26,17 @@ pub enum SqlValue {
     Int(Option<i64>),
     /// A boolean.
     Bool(Option<bool>),
+    /// A UTC instant in microseconds since the Unix epoch, bound as the dialect's own time
+    /// type ([`Micros`]; PostgreSQL's `TIMESTAMPTZ`, in binary).
+    Time(Option<i64>),
 }
+
+/// A UTC instant in microseconds since the Unix epoch, as a dialect binds and reads its
+/// time columns natively: each dialect gives it sqlx's `Type`, `Encode` and `Decode`
+/// (PostgreSQL: `TIMESTAMPTZ` in binary; SQLite and MySQL: the integer its time
+/// expressions give), so no time is formatted, parsed or cast as text on the way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Micros(pub i64);
 
 /// How to decode one column of a result row (and which variant of [`SqlValue`] it gives).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,6 +47,9 @@ pub enum SqlKind {
     Int,
     /// As `Option<bool>`.
     Bool,
+    /// A time column as the dialect's time expression returns it, as [`Micros`] (read back
+    /// as `SqlValue::Int`).
+    Time,
 }
 
 /// One decoded result row.
@@ -63,6 +76,41 @@ rows_affected!(
     "mysql" => sqlx::mysql::MySqlQueryResult
 );
 
+/// [`Micros`] as the `i64` it is on dialects whose time expressions are integers.
+macro_rules! micros_as_i64 {
+    ($($feature:literal => $db:ty),*) => {$(
+        #[cfg(feature = $feature)]
+        impl Type<$db> for Micros {
+            fn type_info() -> <$db as Database>::TypeInfo {
+                <i64 as Type<$db>>::type_info()
+            }
+            fn compatible(ty: &<$db as Database>::TypeInfo) -> bool {
+                <i64 as Type<$db>>::compatible(ty)
+            }
+        }
+
+        #[cfg(feature = $feature)]
+        impl<'q> Encode<'q, $db> for Micros {
+            fn encode_by_ref(
+                &self,
+                buf: &mut <$db as Database>::ArgumentBuffer,
+            ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+                <i64 as Encode<'q, $db>>::encode_by_ref(&self.0, buf)
+            }
+        }
+
+        #[cfg(feature = $feature)]
+        impl<'r> Decode<'r, $db> for Micros {
+            fn decode(
+                value: <$db as Database>::ValueRef<'r>,
+            ) -> Result<Self, sqlx::error::BoxDynError> {
+                <i64 as Decode<'r, $db>>::decode(value).map(Micros)
+            }
+        }
+    )*};
+}
+micros_as_i64!("sqlite" => sqlx::Sqlite, "mysql" => sqlx::MySql);
+
 /// Binds `args` in order to `sql`.
 fn build<DB>(
     sql: Arc<str>,
@@ -75,6 +123,7 @@ where
     for<'e> Option<&'e str>: Encode<'e, DB> + Type<DB>,
     Option<i64>: for<'e> Encode<'e, DB> + Type<DB>,
     Option<bool>: for<'e> Encode<'e, DB> + Type<DB>,
+    Option<Micros>: for<'e> Encode<'e, DB> + for<'r> Decode<'r, DB> + Type<DB>,
 {
     // Every statement is built by `crate::sql` and the dialects from validated, quoted identifiers;
     // values are never spliced into SQL text.
@@ -84,6 +133,7 @@ where
             SqlValue::Text(v) => query.bind(v.as_deref()),
             SqlValue::Int(v) => query.bind(*v),
             SqlValue::Bool(v) => query.bind(*v),
+            SqlValue::Time(v) => query.bind(v.map(Micros)),
         };
     }
     query
@@ -105,6 +155,7 @@ where
     for<'e> Option<&'e str>: Encode<'e, DB> + Type<DB>,
     Option<i64>: for<'e> Encode<'e, DB> + Type<DB>,
     Option<bool>: for<'e> Encode<'e, DB> + Type<DB>,
+    Option<Micros>: for<'e> Encode<'e, DB> + for<'r> Decode<'r, DB> + Type<DB>,
 {
     let query = build::<DB>(sql, args, persistent);
     let done = match via {
@@ -132,6 +183,7 @@ where
     Option<String>: for<'r> Decode<'r, DB> + Type<DB>,
     Option<i64>: for<'e> Encode<'e, DB> + for<'r> Decode<'r, DB> + Type<DB>,
     Option<bool>: for<'e> Encode<'e, DB> + for<'r> Decode<'r, DB> + Type<DB>,
+    Option<Micros>: for<'e> Encode<'e, DB> + for<'r> Decode<'r, DB> + Type<DB>,
 {
     let query = build::<DB>(sql, args, persistent);
     let rows = match via {
@@ -148,6 +200,9 @@ where
                         SqlKind::Text => SqlValue::Text(row.try_get(i)?),
                         SqlKind::Int => SqlValue::Int(row.try_get(i)?),
                         SqlKind::Bool => SqlValue::Bool(row.try_get(i)?),
+                        SqlKind::Time => {
+                            SqlValue::Int(row.try_get::<Option<Micros>, _>(i)?.map(|m| m.0))
+                        }
                     })
                 })
                 .collect()
@@ -183,6 +238,7 @@ impl SqlValue {
             SqlKind::Text => SqlValue::Text(None),
             SqlKind::Int => SqlValue::Int(None),
             SqlKind::Bool => SqlValue::Bool(None),
+            SqlKind::Time => SqlValue::Time(None),
         }
     }
 
