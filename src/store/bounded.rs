@@ -142,8 +142,11 @@ impl<DB: Dialect> SqlStore<DB> {
         call: Call,
     ) -> Result<Result<Done, sqlx::Error>> {
         let deadline = self.deadline();
+        // sqlx's futures are large (acquire's is ~18 KB): boxed where they are made, so that
+        // the store's own futures stay small and are not copied around by the kilobyte on
+        // every poll-site move (unboxed, a `get` future was 56 KB).
         let conn = deadline
-            .run(self.pool().acquire())
+            .run(Box::pin(self.pool().acquire()))
             .await
             .ok_or_else(|| timeout(op, &deadline))?
             .map_err(Error::db(op))?;
@@ -190,25 +193,32 @@ impl<DB: Dialect> SqlStore<DB> {
                     // A transaction pooler (PgBouncer's pool_mode = transaction) keeps one
                     // server connection for a transaction only: sqlx's parse and execute
                     // steps of one statement must not land on two.
-                    DB::simple(conn, "BEGIN").await?;
+                    Box::pin(DB::simple(conn, "BEGIN")).await?;
                 }
                 // Through a transaction pooler, no statement may outlive its transaction.
                 let persistent = !wrap;
                 let done = match call {
-                    Call::Execute => {
-                        DB::execute(Via::Conn(&mut *conn), sql.clone(), args, persistent)
-                            .await
-                            .map(Done::Rows)
-                    }
-                    Call::Fetch(kinds) => {
-                        DB::fetch(Via::Conn(&mut *conn), sql.clone(), args, kinds, persistent)
-                            .await
-                            .map(Done::Fetched)
-                    }
+                    Call::Execute => Box::pin(DB::execute(
+                        Via::Conn(&mut *conn),
+                        sql.clone(),
+                        args,
+                        persistent,
+                    ))
+                    .await
+                    .map(Done::Rows),
+                    Call::Fetch(kinds) => Box::pin(DB::fetch(
+                        Via::Conn(&mut *conn),
+                        sql.clone(),
+                        args,
+                        kinds,
+                        persistent,
+                    ))
+                    .await
+                    .map(Done::Fetched),
                 };
                 if wrap {
                     let end = if done.is_ok() { "COMMIT" } else { "ROLLBACK" };
-                    DB::simple(conn, end).await?;
+                    Box::pin(DB::simple(conn, end)).await?;
                 }
                 Ok::<_, sqlx::Error>(done)
             };

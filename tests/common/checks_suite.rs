@@ -13,7 +13,7 @@ use sqlx_session_store::{Column, DefaultFields, Fields, SqlStore};
 
 use super::backend::{Backend, Ctx};
 use super::capture::{self, statements_on};
-use super::suite::micros;
+use super::suite::{micros, pool_or_skip};
 
 fn zone_minutes(zone: &str) -> i64 {
     let sign = if zone.starts_with('-') { -1 } else { 1 };
@@ -450,6 +450,31 @@ pub async fn app_managed_tables_without_a_key_or_with_zoned_times_are_refused<B:
     s.set("a", &json!(1), None).await.unwrap();
     s.set("a", &json!(2), None).await.unwrap();
     assert_eq!(s.get("a").await.unwrap().unwrap().data, json!(2));
+    B::cleanup(pool, &ctx).await;
+}
+
+/// The futures of the store's operations stay small: sqlx's own (a pool's `acquire` is
+/// ~18 KB) are boxed where the store makes them. Unboxed, a `get` future was 56 KB, copied
+/// whole at every move, which cost more CPU per `get` than the rest of the store.
+pub async fn operation_futures_stay_small<B: Backend>(ctx: Ctx) {
+    const LIMIT: usize = 4 * 1024;
+    let pool = pool_or_skip!(B, ctx);
+    let s = super::backend::store::<B>(&pool, &ctx, "small");
+    let data = json!(1);
+    let sizes = [
+        ("get", std::mem::size_of_val(&s.get("a"))),
+        ("set", std::mem::size_of_val(&s.set("a", &data, None))),
+        ("touch", std::mem::size_of_val(&s.touch("a", None))),
+        ("destroy", std::mem::size_of_val(&s.destroy("a"))),
+        ("length", std::mem::size_of_val(&s.length())),
+        (
+            "clear_expired_sessions",
+            std::mem::size_of_val(&s.clear_expired_sessions()),
+        ),
+    ];
+    for (op, size) in sizes {
+        assert!(size <= LIMIT, "{op}: a {size}-byte future");
+    }
     B::cleanup(pool, &ctx).await;
 }
 

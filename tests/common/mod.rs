@@ -56,6 +56,7 @@ macro_rules! store_suite {
                 one_statement_per_operation,
                 no_log_event_carries_an_id_or_data,
                 app_managed_tables_without_a_key_or_with_zoned_times_are_refused,
+                operation_futures_stay_small,
             );
         }
         mod redaction {
