@@ -352,6 +352,18 @@ impl<'a, B: Backend> Meter<'a, B> {
 
 const READS: usize = 40;
 
+/// tower-sessions' `load` of a session that must be live.
+async fn load_live<DB: Dialect>(
+    store: &SqlStore<DB>,
+    id: &tower_sessions::session::Id,
+) -> tower_sessions::session::Record {
+    use tower_sessions::session_store::SessionStore;
+    SessionStore::load(store, id)
+        .await
+        .expect("load")
+        .expect("a live session")
+}
+
 /// One session through `front`: created by a change, then `READS` read-only requests,
 /// then three changes. Returns what the reads wrote; checks that every change was written.
 async fn read_only_then_changes<B: Backend>(
@@ -528,10 +540,7 @@ pub async fn map_order_is_not_a_change<B: Backend>(ctx: Ctx) {
         expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
     };
     SessionStore::create(&store, &mut record).await.unwrap();
-    let loaded = SessionStore::load(&store, &record.id)
-        .await
-        .unwrap()
-        .unwrap();
+    let loaded = load_live(&store, &record.id).await;
 
     // The same content, built in reverse order in a map with a fresh hasher seed.
     let mut again = HashMap::with_capacity(1024);
@@ -560,10 +569,7 @@ pub async fn map_order_is_not_a_change<B: Backend>(ctx: Ctx) {
         1,
         "a change is written"
     );
-    let back = SessionStore::load(&store, &record.id)
-        .await
-        .unwrap()
-        .unwrap();
+    let back = load_live(&store, &record.id).await;
     assert_eq!(back.data, changed.data);
     B::cleanup(pool, &ctx).await;
 }
@@ -700,7 +706,7 @@ pub async fn non_canonical_row_text_is_not_a_change<B: Backend>(ctx: Ctx) {
     )
     .await;
     let mut meter = Meter::<B>::start(&pool, &table).await;
-    let loaded = SessionStore::load(&store, &id).await.unwrap().unwrap();
+    let loaded = load_live(&store, &id).await;
     SessionStore::save(&store, &loaded).await.unwrap();
     assert_eq!(
         meter.since().await.rows,
@@ -715,7 +721,6 @@ pub async fn non_canonical_row_text_is_not_a_change<B: Backend>(ctx: Ctx) {
 /// the row) must take the content from the data: here instance A's handler sets the data
 /// back to what A saw before, and that is a change to write, not the content A remembers.
 pub async fn a_row_rewritten_elsewhere_is_compared_by_its_new_content<B: Backend>(ctx: Ctx) {
-    use tower_sessions::session::{Id, Record};
     use tower_sessions::session_store::SessionStore;
     let pool = pool_or_skip!(B, ctx);
     capture::install_with_statements();
@@ -723,16 +728,9 @@ pub async fn a_row_rewritten_elsewhere_is_compared_by_its_new_content<B: Backend
         b.touch_after(Duration::from_secs(600))
     })
     .await;
-    let mut record = Record {
-        id: Id::default(),
-        data: HashMap::from([("n".to_owned(), json!(1))]),
-        expiry_date: time::OffsetDateTime::now_utc() + time::Duration::hours(1),
-    };
+    let mut record = super::tower_sessions_suite::new_record("n", json!(1));
     SessionStore::create(&store, &mut record).await.unwrap();
-    let first = SessionStore::load(&store, &record.id)
-        .await
-        .unwrap()
-        .unwrap();
+    let first = load_live(&store, &record.id).await;
     assert_eq!(first.data, record.data);
 
     // Another writer changes the row.
@@ -741,10 +739,7 @@ pub async fn a_row_rewritten_elsewhere_is_compared_by_its_new_content<B: Backend
         &format!(r#"UPDATE {} SET data = '{{"n":2}}'"#, B::quote(&table)),
     )
     .await;
-    let mut loaded = SessionStore::load(&store, &record.id)
-        .await
-        .unwrap()
-        .unwrap();
+    let mut loaded = load_live(&store, &record.id).await;
     assert_eq!(loaded.data["n"], json!(2));
     let mut meter = Meter::<B>::start(&pool, &table).await;
     loaded.data.insert("n".to_owned(), json!(1));
@@ -754,10 +749,7 @@ pub async fn a_row_rewritten_elsewhere_is_compared_by_its_new_content<B: Backend
         1,
         "a change is written"
     );
-    let back = SessionStore::load(&store, &record.id)
-        .await
-        .unwrap()
-        .unwrap();
+    let back = load_live(&store, &record.id).await;
     assert_eq!(back.data["n"], json!(1));
     B::cleanup(pool, &ctx).await;
 }
@@ -793,10 +785,7 @@ pub async fn expiry_lags_by_at_most_touch_after<B: Backend>(ctx: Ctx) {
     ];
     // One loaded copy saved again and again (a request that saves several times): the
     // store's memory of the stored expiry is all that decides each save.
-    let mut r = SessionStore::load(&store, &record.id)
-        .await
-        .unwrap()
-        .unwrap();
+    let mut r = load_live(&store, &record.id).await;
     for (n, (secs, change)) in steps.into_iter().enumerate() {
         if change {
             r.data.insert("n".to_owned(), json!(n));
