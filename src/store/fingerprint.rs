@@ -216,6 +216,27 @@ mod tests {
     }
 
     #[test]
+    fn words_are_leb128() {
+        // Self-delimiting: seven bits a byte, the high bit set on all but the last.
+        let cases: [(u64, &[u8]); 5] = [
+            (0, &[0]),
+            (127, &[0x7f]),
+            (128, &[0x80, 0x01]),
+            (300, &[0xac, 0x02]),
+            (
+                u64::MAX,
+                &[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01],
+            ),
+        ];
+        for (word, bytes) in cases {
+            let mut encoder = Encoder::new();
+            encoder.head(STRING, word);
+            assert_eq!(encoder.buffer[0], STRING);
+            assert_eq!(&encoder.buffer[1..], bytes, "{word}");
+        }
+    }
+
+    #[test]
     fn long_strings_hash_the_same_as_they_would_buffered() {
         // Strings past half the buffer go to the hasher directly; the digest must only
         // depend on the content.
