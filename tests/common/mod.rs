@@ -117,6 +117,7 @@ macro_rules! store_suite {
                 tower_create_never_overwrites_on_id_collision,
                 tower_save_never_resurrects_a_destroyed_session,
                 tower_non_object_data_is_a_decode_error,
+                tower_oversized_data_is_an_encode_error,
                 tower_axum_request_cycle,
             );
         }

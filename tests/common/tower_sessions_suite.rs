@@ -131,6 +131,34 @@ pub async fn tower_non_object_data_is_a_decode_error<B: Backend>(ctx: Ctx) {
     B::cleanup(pool, &ctx).await;
 }
 
+/// Data over `max_data_size` is tower-sessions' `Encode` error, from `create` and `save`
+/// alike, and the stored session is kept as it was.
+pub async fn tower_oversized_data_is_an_encode_error<B: Backend>(ctx: Ctx) {
+    let pool = pool_or_skip!(B, ctx);
+    let s = SqlStore::builder(pool.clone())
+        .table_name(ctx.table("tsbig"))
+        .max_data_size(1024)
+        .build()
+        .unwrap();
+    s.migrate().await.unwrap();
+    let mut rec = new_record("v", json!("small"));
+    SessionStore::create(&s, &mut rec).await.unwrap();
+    let mut big = rec.clone();
+    big.data.insert("v".to_owned(), json!("x".repeat(2000)));
+    let err = SessionStore::save(&s, &big).await.unwrap_err();
+    assert!(matches!(err, StoreError::Encode(_)), "save: {err:?}");
+    let mut fresh = new_record("v", json!("x".repeat(2000)));
+    let err = SessionStore::create(&s, &mut fresh).await.unwrap_err();
+    assert!(matches!(err, StoreError::Encode(_)), "create: {err:?}");
+    let kept = SessionStore::load(&s, &rec.id)
+        .await
+        .unwrap()
+        .map(|r| r.data);
+    assert_eq!(kept, Some(rec.data), "the stored session is kept");
+    assert_eq!(s.length().await.unwrap(), 1);
+    B::cleanup(pool, &ctx).await;
+}
+
 /// A tiny axum app: `/` counts visits, `/logout` ends the session.
 fn app<DB: sqlx_session_store::Dialect>(store: SqlStore<DB>) -> Router {
     Router::new()
