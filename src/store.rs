@@ -605,7 +605,7 @@ impl<DB: Dialect> SqlStore<DB> {
                 let updated_at = cols
                     .next()
                     .and_then(SqlValue::into_int)
-                    .map(from_micros)
+                    .map(|m| from_micros(m, "updated_at is out of range"))
                     .transpose()?;
                 Ok(SessionInfo {
                     id,
@@ -781,7 +781,7 @@ fn decode_columns(
     let micros = expires
         .and_then(SqlValue::into_int)
         .ok_or(null("expires is NULL"))?;
-    Ok((data, from_micros(micros)?))
+    Ok((data, from_micros(micros, "expires is out of range")?))
 }
 
 /// `t + d`, saturating instead of panicking on an absurd `expiration`.
@@ -789,11 +789,8 @@ pub(crate) fn add_or_max(t: DateTime<Utc>, d: chrono::TimeDelta) -> DateTime<Utc
     t.checked_add_signed(d).unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
-fn from_micros(micros: i64) -> Result<DateTime<Utc>> {
-    DateTime::from_timestamp_micros(micros).ok_or(Error::CorruptRow {
-        what: "expires is out of range",
-        source: None,
-    })
+fn from_micros(micros: i64, what: &'static str) -> Result<DateTime<Utc>> {
+    DateTime::from_timestamp_micros(micros).ok_or(Error::CorruptRow { what, source: None })
 }
 
 /// A store that does not keep its state alive (held by the expiry reaper between runs).

@@ -81,7 +81,9 @@ pub(crate) mod private {
         /// cannot (an app-managed table checked by `verify_schema`).
         fn column_problem(ty: ColumnType, declared: &str) -> Option<String>;
 
-        /// An expression reading a timestamp column as microseconds since the Unix epoch (BIGINT).
+        /// An expression reading a timestamp column that `Micros` decodes: the bare column on
+        /// PostgreSQL (binary `TIMESTAMPTZ`), microseconds since the Unix epoch (BIGINT) on
+        /// SQLite and MySQL.
         fn time_expr(quoted_col: &str) -> String;
 
         /// An expression reading the session id column as text.

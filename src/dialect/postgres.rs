@@ -215,7 +215,8 @@ impl<'r> Decode<'r, Postgres> for Micros {
             .as_bytes()?
             .try_into()
             .map_err(|_| "TIMESTAMPTZ of a size other than 8 bytes")?;
-        // `infinity` / `-infinity` are i64::MAX / MIN: they saturate, to "never" / "long ago".
+        // `infinity` / `-infinity` are i64::MAX / MIN: the sum saturates (no overflow), and
+        // the out-of-range instant is then `Error::CorruptRow` where it is read.
         Ok(Micros(
             i64::from_be_bytes(bytes).saturating_add(PG_EPOCH_MICROS),
         ))

@@ -33,8 +33,9 @@ pub enum SqlValue {
 
 /// A UTC instant in microseconds since the Unix epoch, as a dialect binds and reads its
 /// time columns natively: each dialect gives it sqlx's `Type`, `Encode` and `Decode`
-/// (PostgreSQL: `TIMESTAMPTZ` in binary; SQLite and MySQL: the integer its time
-/// expressions give), so no time is formatted, parsed or cast as text on the way.
+/// (PostgreSQL: `TIMESTAMPTZ` in binary, so no time is formatted, parsed or cast as text
+/// on the way; SQLite and MySQL: the integer their time expressions give, MySQL still
+/// binding its times as `DATETIME` text).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Micros(pub i64);
 
@@ -47,8 +48,9 @@ pub enum SqlKind {
     Int,
     /// As `Option<bool>`.
     Bool,
-    /// A time column as the dialect's time expression returns it, as [`Micros`] (read back
-    /// as `SqlValue::Int`).
+    /// A time column as the dialect's time expression returns it, decoded as [`Micros`] and
+    /// read back as `SqlValue::Int` (microseconds). Its NULL *parameter*
+    /// ([`SqlValue::null`]) is `SqlValue::Time(None)`, bound as the dialect's time type.
     Time,
 }
 

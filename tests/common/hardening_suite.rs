@@ -76,9 +76,13 @@ pub async fn undecodable_rows_are_corrupt_rows<B: Backend>(ctx: Ctx) {
         "sqlite" => ("TEXT", "x'00ff'", Some("'tomorrow'")),
         // A binary data column that holds bytes that are not UTF-8.
         "mysql" => ("LONGBLOB", "x'c328ff'", None),
-        // TEXT only takes valid UTF-8 and timestamptz only instants: the database refuses
-        // such a row (checked below), so there is nothing to decode wrongly.
-        _ => ("TEXT", "convert_from('\\xc328ff'::bytea, 'UTF8')", None),
+        // TEXT only takes valid UTF-8: the database refuses such a row (checked below). A
+        // timestamptz can hold `infinity`, which is no instant the store can represent.
+        _ => (
+            "TEXT",
+            "convert_from('\\xc328ff'::bytea, 'UTF8')",
+            Some("'infinity'"),
+        ),
     };
     B::exec(
         &pool,
