@@ -125,7 +125,7 @@ where
     for<'e> Option<&'e str>: Encode<'e, DB> + Type<DB>,
     Option<i64>: for<'e> Encode<'e, DB> + Type<DB>,
     Option<bool>: for<'e> Encode<'e, DB> + Type<DB>,
-    Option<Micros>: for<'e> Encode<'e, DB> + for<'r> Decode<'r, DB> + Type<DB>,
+    Option<Micros>: for<'e> Encode<'e, DB> + Type<DB>,
 {
     // Every statement is built by `crate::sql` and the dialects from validated, quoted identifiers;
     // values are never spliced into SQL text.
@@ -157,7 +157,7 @@ where
     for<'e> Option<&'e str>: Encode<'e, DB> + Type<DB>,
     Option<i64>: for<'e> Encode<'e, DB> + Type<DB>,
     Option<bool>: for<'e> Encode<'e, DB> + Type<DB>,
-    Option<Micros>: for<'e> Encode<'e, DB> + for<'r> Decode<'r, DB> + Type<DB>,
+    Option<Micros>: for<'e> Encode<'e, DB> + Type<DB>,
 {
     let query = build::<DB>(sql, args, persistent);
     let done = match via {

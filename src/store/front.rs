@@ -139,23 +139,22 @@ impl<DB: Dialect> SqlStore<DB> {
         // A stored expiry inside the window stays: the write then leaves the expiry index
         // alone (and PostgreSQL can update the row in place).
         let rows_updated = self.update_row(values, !expiry_is_fresh).await?;
-        match seen {
-            _ if rows_updated == 0 => self.inner.known.forget(key),
-            Some(s) if expiry_is_fresh => self.inner.known.put(
-                key,
-                Seen {
-                    data: tracked,
-                    expires: s.expires,
-                },
-            ),
-            _ => self.inner.known.put(
-                key,
-                Seen {
-                    data: tracked,
-                    expires,
-                },
-            ),
+        if rows_updated == 0 {
+            self.inner.known.forget(key);
+            return Ok(());
         }
+        // The row now holds this data, and the expiry the write left there.
+        let stored_expires = match seen {
+            Some(s) if expiry_is_fresh => s.expires,
+            _ => expires,
+        };
+        self.inner.known.put(
+            key,
+            Seen {
+                data: tracked,
+                expires: stored_expires,
+            },
+        );
         Ok(())
     }
 
