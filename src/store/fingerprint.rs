@@ -6,10 +6,10 @@
 //! followed by its bytes or children, so no two different trees encode alike. Object keys
 //! go in byte order at every depth, so equal data gives the same digest whatever the map's
 //! iteration order, and whether or not serde_json's `preserve_order` is on somewhere in
-//! the build. Nothing is serialized to JSON: walking the tree costs about half a serialization of it (typical
-//! session data, 4 KiB to 1 MiB). What is allocated: one buffer, the top-level map's entry
-//! list (a `HashMap` must be sorted), nested maps' lists only under `preserve_order`, and
-//! the text of each float.
+//! the build. Nothing is serialized to JSON: walking the tree costs about half a
+//! serialization of it (typical session data, 4 KiB to 1 MiB). What is allocated: one
+//! buffer, the top-level map's entry list (a `HashMap` must be sorted), nested maps' lists
+//! only under `preserve_order`, and the text of each float.
 
 use serde_json::{Number, Value};
 use std::collections::HashMap;
