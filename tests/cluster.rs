@@ -67,6 +67,19 @@ async fn galera_pools(test: &str, sync_wait: bool) -> Option<Vec<MySqlPool>> {
     Some(pools)
 }
 
+/// Waits (bounded) until `store`'s table has reached its node: a schema change returns on
+/// the node that ran it before a replica (a Galera node, a standby) has applied it.
+async fn until_schema_visible<DB: sqlx_session_store::Dialect>(store: &SqlStore<DB>) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while let Err(e) = store.verify_schema().await {
+        assert!(
+            Instant::now() < deadline,
+            "the table never reached the replica: {e}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 fn store_on(pool: &MySqlPool, table: &str) -> MySqlStore {
     SqlStore::builder(pool.clone())
         .table_name(table)
@@ -101,7 +114,7 @@ async fn galera_read_after_write_across_nodes() {
     for (label, pools) in [("without", &plain), ("with wsrep_sync_wait=1", &causal)] {
         let readers = [store_on(&pools[1], &t), store_on(&pools[2], &t)];
         for r in &readers {
-            r.verify_schema().await.unwrap();
+            until_schema_visible(r).await;
         }
         let (mut misses, mut read_time) = (0, Duration::ZERO);
         for i in 0..N {
@@ -207,7 +220,7 @@ async fn galera_reapers_on_three_nodes() {
     }
     stores[0].set("live", &json!({}), None).await.unwrap();
     for s in &stores[1..] {
-        s.verify_schema().await.unwrap();
+        until_schema_visible(s).await;
     }
     let (retries, batches) = (
         RETRIES.load(Ordering::Relaxed),
@@ -266,7 +279,7 @@ async fn galera_concurrent_writes_through_two_nodes() {
     a.set("shared", &json!({ "start": true }), None)
         .await
         .unwrap();
-    b.verify_schema().await.unwrap();
+    until_schema_visible(&b).await;
     let retries = RETRIES.load(Ordering::Relaxed);
     const WRITES: usize = 100;
     // Each writer's saves, in order, and the last one that was committed.
@@ -515,14 +528,7 @@ async fn a_standby_is_refused_loudly() {
         .unwrap();
     on_primary.migrate().await.unwrap();
     let on_standby: PgStore = SqlStore::builder(standby).table_name(&t).build().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while on_standby.verify_schema().await.is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "the table never reached the standby"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    until_schema_visible(&on_standby).await;
     let err = on_standby.set("x", &json!({}), None).await.unwrap_err();
     match &err {
         Error::Database { source, .. } => assert_eq!(source.code(), Some("25006"), "{err}"),

@@ -27,6 +27,58 @@ pub fn micros(t: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp_micros(t.timestamp_micros()).unwrap()
 }
 
+/// Short lives to try for a session that must be seen live, then gone: a longer one when
+/// the machine was too slow to read the last one before it expired.
+pub const SHORT_LIVES: [Duration; 3] = [
+    Duration::from_secs(2),
+    Duration::from_secs(6),
+    Duration::from_secs(20),
+];
+
+/// Checks the answers about one session that expires while stored against the clock: found
+/// only when asked before its expiry, gone only when answered after it.
+pub struct ExpiryWatch {
+    pub expiry: DateTime<Utc>,
+    seen_live: bool,
+}
+
+impl ExpiryWatch {
+    pub fn at(expiry: DateTime<Utc>) -> Self {
+        Self {
+            expiry: micros(expiry),
+            seen_live: false,
+        }
+    }
+
+    pub fn after(life: Duration) -> Self {
+        Self::at(Utc::now() + TimeDelta::from_std(life).unwrap())
+    }
+
+    /// One answer (`found`), asked and answered at the times given; whether it was gone.
+    pub fn gone(&mut self, asked: DateTime<Utc>, answered: DateTime<Utc>, found: bool) -> bool {
+        let expiry = self.expiry;
+        if found {
+            assert!(
+                asked < expiry,
+                "found when asked at {asked}, expired at {expiry}"
+            );
+            self.seen_live = true;
+        } else {
+            assert!(
+                answered >= expiry,
+                "gone when answered at {answered}, before its expiry at {expiry}"
+            );
+        }
+        !found
+    }
+
+    /// Whether some answer found it (else the machine was too slow to tell: try a longer
+    /// life).
+    pub fn seen_live(&self) -> bool {
+        self.seen_live
+    }
+}
+
 async fn migrated<B: Backend>(pool: &sqlx::Pool<B::DB>, ctx: &Ctx, tag: &str) -> SqlStore<B::DB> {
     let s = store::<B>(pool, ctx, tag);
     s.migrate().await.expect("migrate");
@@ -100,17 +152,30 @@ pub async fn expired_rows_are_never_returned<B: Backend>(ctx: Ctx) {
     assert_eq!(s.length().await.unwrap(), 1);
     assert_eq!(s.ids().await.unwrap(), vec!["live".to_owned()]);
 
-    // A session that expires while stored disappears without cleanup.
-    s.set(
-        "soon",
-        &json!({}),
-        Some(Utc::now() + TimeDelta::milliseconds(300)),
-    )
-    .await
-    .unwrap();
-    assert!(s.get("soon").await.unwrap().is_some());
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    assert!(s.get("soon").await.unwrap().is_none());
+    // A session that expires while stored is served until then and disappears without
+    // cleanup.
+    for (attempt, life) in SHORT_LIVES.into_iter().enumerate() {
+        let id = format!("soon-{attempt}");
+        let mut watch = ExpiryWatch::after(life);
+        s.set(&id, &json!({}), Some(watch.expiry)).await.unwrap();
+        let deadline = std::time::Instant::now() + life + Duration::from_secs(30);
+        loop {
+            let asked = Utc::now();
+            let found = s.get(&id).await.unwrap().is_some();
+            if watch.gone(asked, Utc::now(), found) {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "still served");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        if watch.seen_live() {
+            break;
+        }
+        assert!(
+            attempt + 1 < SHORT_LIVES.len(),
+            "never read before it expired"
+        );
+    }
     B::cleanup(pool, &ctx).await;
 }
 
@@ -668,10 +733,20 @@ pub async fn store_is_cheap_to_clone_and_debug_hides_secrets<B: Backend>(ctx: Ct
     let record = clone.get("secret-session-id").await.unwrap().unwrap();
     // A clone is the same store: one pool, one reaper slot, one set of options.
     assert_eq!(clone.table_name(), s.table_name());
+    // sqlx hands released connections back from tasks of its own: wait until all are idle.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while s.pool().num_idle() != s.pool().size() as usize {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "connections never idle"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let conn = clone.pool().acquire().await.unwrap();
     assert_eq!(s.pool().size(), clone.pool().size());
-    assert!(
-        s.pool().num_idle() < s.pool().size() as usize,
+    assert_eq!(
+        s.pool().num_idle() + 1,
+        s.pool().size() as usize,
         "the clone's connection is the original's pool's"
     );
     drop(conn);
