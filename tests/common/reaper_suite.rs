@@ -724,7 +724,8 @@ pub async fn reaper_drains_100k_rows_in_bounded_batches_while_reads_continue<B: 
         return;
     };
     let table = ctx.table("backlog");
-    // About the reaper's batches, not the bound: generous for a loaded server.
+    // The reaper's store: the test is about its batches, not its bound (generous for a
+    // loaded server). The reader below has a store of its own with the default bound.
     let store = builder::<B>(&pool, &table)
         .check_expiration_interval(Duration::from_millis(100))
         .operation_timeout(Duration::from_secs(60))
@@ -750,7 +751,8 @@ pub async fn reaper_drains_100k_rows_in_bounded_batches_while_reads_continue<B: 
     let stop_reading = Arc::new(AtomicBool::new(false));
     let answers = Arc::new(AtomicU64::new(0));
     let reader = {
-        let (store, stop, answers) = (store.clone(), stop_reading.clone(), answers.clone());
+        let store = builder::<B>(&pool, &table).build().unwrap();
+        let (stop, answers) = (stop_reading.clone(), answers.clone());
         tokio::spawn(async move {
             let mut i = 0u64;
             while !stop.load(Ordering::Relaxed) {
