@@ -6,7 +6,7 @@
 
 #![allow(dead_code)]
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use async_session::{Session, SessionStore};
 use chrono::{TimeDelta, Utc};
@@ -15,7 +15,7 @@ use serde_json::json;
 use sqlx_session_store::{Error, SqlStore};
 
 use super::backend::{store, Backend, Ctx, DEFAULT_TEST_ZONE};
-use super::suite::{micros, ExpiryWatch, SHORT_LIVES};
+use super::suite::{expires_while_stored, micros};
 
 /// Generates each suite function as a test on tokio and, with `runtime-async-std`, on async-std.
 #[macro_export]
@@ -188,33 +188,18 @@ pub async fn as_expired_sessions_are_not_loaded<B: Backend>(ctx: Ctx) {
     let cookie = s.store_session(dead).await.unwrap().unwrap();
     assert!(s.load_session(cookie).await.unwrap().is_none());
 
-    // One that expires while stored: live first, gone after its expiry. Polled (async: a
-    // blocking sleep would stall the runtime's thread), each answer checked against the
-    // clock.
-    for life in SHORT_LIVES {
-        let mut short = Session::new();
-        short.expire_in(life);
-        let mut watch = ExpiryWatch::at(*short.expiry().expect("an expiry"));
-        let cookie = s.store_session(short).await.unwrap().unwrap();
-        let deadline = Instant::now() + life + Duration::from_secs(30);
-        loop {
-            let asked = Utc::now();
-            let found = s.load_session(cookie.clone()).await.unwrap().is_some();
-            if watch.gone(asked, Utc::now(), found) {
-                break;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "still loaded 30 s after its expiry"
-            );
-            // A runtime-neutral sleep: this suite also runs on async-std.
-            async_std::task::sleep(Duration::from_millis(50)).await;
-        }
-        if watch.seen_live() {
-            break;
-        }
-        assert!(life != SHORT_LIVES[2], "never loaded before it expired");
-    }
+    // One that expires while stored: live first, gone after its expiry.
+    let s = &s;
+    expires_while_stored(
+        |life| async move {
+            let mut short = Session::new();
+            short.expire_in(life);
+            let expiry = *short.expiry().expect("an expiry");
+            (s.store_session(short).await.unwrap().unwrap(), expiry)
+        },
+        |cookie| async move { s.load_session(cookie).await.unwrap().is_some() },
+    )
+    .await;
     assert_eq!(s.length().await.unwrap(), 0);
     B::cleanup(pool, &ctx).await;
 }

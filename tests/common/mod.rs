@@ -21,6 +21,23 @@ pub mod suite;
 #[cfg(feature = "tower-sessions")]
 pub mod tower_sessions_suite;
 
+/// Polls `cond` every 20 ms until it holds; panics with `what` after `limit` (Tokio tests).
+#[allow(dead_code)]
+pub async fn wait_until<F, Fut>(limit: std::time::Duration, what: &str, mut cond: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = std::time::Instant::now() + limit;
+    while !cond().await {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out after {limit:?} waiting for: {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 /// Generates one `#[tokio::test]` per suite function for `$backend`.
 #[macro_export]
 macro_rules! store_suite {

@@ -159,11 +159,12 @@ pub async fn a_silent_network_times_out_every_operation<B: Backend>(
     // sqlx hands a released connection back from a task of its own, after a ping: wait
     // (bounded) until it is idle, or a busy runtime pings it on the silent network and
     // the `get` below times out waiting for the pool instead of in its statement.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while pool.num_idle() < 1 && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    assert_eq!(pool.num_idle(), 1, "the connection is back in the pool");
+    super::wait_until(
+        Duration::from_secs(10),
+        "the connection is back in the pool",
+        || async { pool.num_idle() == 1 },
+    )
+    .await;
 
     proxy.go_dark();
 

@@ -23,6 +23,7 @@ use super::backend::{Backend, Ctx, DEFAULT_TEST_ZONE};
 use super::capture::{self, Captured};
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 use super::proxy::Proxy;
+use super::wait_until;
 
 /// Generates one test per reaper suite function for `$backend`.
 #[macro_export]
@@ -334,22 +335,6 @@ async fn insert_rows<B: ReaperBackend>(
         );
         B::exec(pool, &sql).await;
         start = end;
-    }
-}
-
-/// Polls `cond` every 20 ms until it holds; panics with `what` after `limit`.
-async fn wait_until<F, Fut>(limit: Duration, what: &str, mut cond: F)
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    let deadline = Instant::now() + limit;
-    while !cond().await {
-        assert!(
-            Instant::now() < deadline,
-            "timed out after {limit:?} waiting for: {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 

@@ -29,54 +29,61 @@ pub fn micros(t: DateTime<Utc>) -> DateTime<Utc> {
 
 /// Short lives to try for a session that must be seen live, then gone: a longer one when
 /// the machine was too slow to read the last one before it expired.
-pub const SHORT_LIVES: [Duration; 3] = [
+const SHORT_LIVES: [Duration; 3] = [
     Duration::from_secs(2),
     Duration::from_secs(6),
     Duration::from_secs(20),
 ];
 
-/// Checks the answers about one session that expires while stored against the clock: found
-/// only when asked before its expiry, gone only when answered after it.
-pub struct ExpiryWatch {
-    pub expiry: DateTime<Utc>,
-    seen_live: bool,
-}
-
-impl ExpiryWatch {
-    pub fn at(expiry: DateTime<Utc>) -> Self {
-        Self {
-            expiry: micros(expiry),
-            seen_live: false,
-        }
-    }
-
-    pub fn after(life: Duration) -> Self {
-        Self::at(Utc::now() + TimeDelta::from_std(life).unwrap())
-    }
-
-    /// One answer (`found`), asked and answered at the times given; whether it was gone.
-    pub fn gone(&mut self, asked: DateTime<Utc>, answered: DateTime<Utc>, found: bool) -> bool {
-        let expiry = self.expiry;
-        if found {
+/// A session that expires while stored is found until its expiry and gone after it.
+/// `store(life)` stores a fresh one with that life and gives what `found` asks for it by
+/// and its expiry; `found` is polled until it says gone, each answer checked against the
+/// clock: found only when asked before the expiry, gone only when answered after it. When
+/// the machine was too slow to see it live, again with a longer life.
+pub async fn expires_while_stored<K, S, SF, F, FF>(mut store: S, mut found: F)
+where
+    K: Clone,
+    S: FnMut(Duration) -> SF,
+    SF: std::future::Future<Output = (K, DateTime<Utc>)>,
+    F: FnMut(K) -> FF,
+    FF: std::future::Future<Output = bool>,
+{
+    for life in SHORT_LIVES {
+        let (key, expiry) = store(life).await;
+        let expiry = micros(expiry);
+        let deadline = std::time::Instant::now() + life + Duration::from_secs(30);
+        let mut seen_live = false;
+        loop {
+            let asked = Utc::now();
+            let live = found(key.clone()).await;
+            let answered = Utc::now();
+            if !live {
+                assert!(
+                    answered >= expiry,
+                    "gone when answered at {answered}, before its expiry at {expiry}"
+                );
+                break;
+            }
             assert!(
                 asked < expiry,
                 "found when asked at {asked}, expired at {expiry}"
             );
-            self.seen_live = true;
-        } else {
+            seen_live = true;
             assert!(
-                answered >= expiry,
-                "gone when answered at {answered}, before its expiry at {expiry}"
+                std::time::Instant::now() < deadline,
+                "still found 30 s after its expiry at {expiry}"
             );
+            // A runtime-neutral sleep: the async-session suite also runs on async-std.
+            async_std::task::sleep(Duration::from_millis(50)).await;
         }
-        !found
+        if seen_live {
+            return;
+        }
     }
-
-    /// Whether some answer found it (else the machine was too slow to tell: try a longer
-    /// life).
-    pub fn seen_live(&self) -> bool {
-        self.seen_live
-    }
+    panic!(
+        "never read before it expired, with lives up to {:?}",
+        SHORT_LIVES[2]
+    );
 }
 
 async fn migrated<B: Backend>(pool: &sqlx::Pool<B::DB>, ctx: &Ctx, tag: &str) -> SqlStore<B::DB> {
@@ -154,28 +161,21 @@ pub async fn expired_rows_are_never_returned<B: Backend>(ctx: Ctx) {
 
     // A session that expires while stored is served until then and disappears without
     // cleanup.
-    for (attempt, life) in SHORT_LIVES.into_iter().enumerate() {
-        let id = format!("soon-{attempt}");
-        let mut watch = ExpiryWatch::after(life);
-        s.set(&id, &json!({}), Some(watch.expiry)).await.unwrap();
-        let deadline = std::time::Instant::now() + life + Duration::from_secs(30);
-        loop {
-            let asked = Utc::now();
-            let found = s.get(&id).await.unwrap().is_some();
-            if watch.gone(asked, Utc::now(), found) {
-                break;
+    let s = &s;
+    let mut n = 0;
+    expires_while_stored(
+        |life| {
+            n += 1;
+            let id = format!("soon-{n}");
+            let expiry = Utc::now() + TimeDelta::from_std(life).unwrap();
+            async move {
+                s.set(&id, &json!({}), Some(expiry)).await.unwrap();
+                (id, expiry)
             }
-            assert!(std::time::Instant::now() < deadline, "still served");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        if watch.seen_live() {
-            break;
-        }
-        assert!(
-            attempt + 1 < SHORT_LIVES.len(),
-            "never read before it expired"
-        );
-    }
+        },
+        |id| async move { s.get(&id).await.unwrap().is_some() },
+    )
+    .await;
     B::cleanup(pool, &ctx).await;
 }
 
@@ -734,14 +734,10 @@ pub async fn store_is_cheap_to_clone_and_debug_hides_secrets<B: Backend>(ctx: Ct
     // A clone is the same store: one pool, one reaper slot, one set of options.
     assert_eq!(clone.table_name(), s.table_name());
     // sqlx hands released connections back from tasks of its own: wait until all are idle.
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while s.pool().num_idle() != s.pool().size() as usize {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "connections never idle"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    super::wait_until(Duration::from_secs(10), "every connection idle", || async {
+        s.pool().num_idle() == s.pool().size() as usize
+    })
+    .await;
     let conn = clone.pool().acquire().await.unwrap();
     assert_eq!(s.pool().size(), clone.pool().size());
     assert_eq!(
