@@ -14,7 +14,7 @@ use crate::ident::Ident;
 use crate::options::{Options, DEFAULT_EXPIRATION};
 use crate::schema::{
     CustomColumn, Table, DEFAULT_CREATED_AT_COLUMN, DEFAULT_DATA_COLUMN, DEFAULT_EXPIRES_COLUMN,
-    DEFAULT_SID_COLUMN, DEFAULT_TABLE_NAME, DEFAULT_UPDATED_AT_COLUMN,
+    DEFAULT_SID_COLUMN, DEFAULT_TABLE_NAME, DEFAULT_UPDATED_AT_COLUMN, DEFAULT_VERSION_COLUMN,
 };
 use crate::store::SqlStore;
 
@@ -70,6 +70,7 @@ impl<DB: Dialect> SqlStore<DB> {
 /// | [`extend_default_fields`](Self::extend_default_fields) | none | the hook filling the custom columns |
 /// | [`sid_column`](Self::sid_column), [`data_column`](Self::data_column), [`expires_column`](Self::expires_column) | `sid`, `data`, `expires` | core column names, for an app-managed table |
 /// | [`created_at_column`](Self::created_at_column), [`updated_at_column`](Self::updated_at_column) | `created_at`, `updated_at` | or [`without_timestamp_columns`](Self::without_timestamp_columns) |
+/// | [`version_column`](Self::version_column) | `version` | or [`without_version_column`](Self::without_version_column) (overlapping saves not merged) |
 #[must_use = "a builder does nothing until `build()`"]
 pub struct Builder<DB: Dialect> {
     pool: Pool<DB>,
@@ -87,6 +88,7 @@ pub struct Builder<DB: Dialect> {
     expires_column: String,
     created_at_column: Option<String>,
     updated_at_column: Option<String>,
+    version_column: Option<String>,
     #[cfg(feature = "encryption")]
     encryption_keys: Option<Vec<crate::EncryptionKey>>,
     max_lifetime: Option<Duration>,
@@ -109,6 +111,7 @@ impl<DB: Dialect> fmt::Debug for Builder<DB> {
             .field("expires_column", &self.expires_column)
             .field("created_at_column", &self.created_at_column)
             .field("updated_at_column", &self.updated_at_column)
+            .field("version_column", &self.version_column)
             .finish_non_exhaustive()
     }
 }
@@ -130,6 +133,7 @@ impl<DB: Dialect> Builder<DB> {
             expires_column: DEFAULT_EXPIRES_COLUMN.to_owned(),
             created_at_column: Some(DEFAULT_CREATED_AT_COLUMN.to_owned()),
             updated_at_column: Some(DEFAULT_UPDATED_AT_COLUMN.to_owned()),
+            version_column: Some(DEFAULT_VERSION_COLUMN.to_owned()),
             #[cfg(feature = "encryption")]
             encryption_keys: None,
             max_lifetime: None,
@@ -191,6 +195,24 @@ impl<DB: Dialect> Builder<DB> {
     pub fn without_timestamp_columns(mut self) -> Self {
         self.created_at_column = None;
         self.updated_at_column = None;
+        self
+    }
+
+    /// Name of the data version column (default `version`, a 64-bit integer). Each write
+    /// of new data stores a fresh random number in it, so that a framework's save can tell
+    /// whether the row changed since its request loaded it, and merge instead of
+    /// overwriting (see the README's "Concurrent requests").
+    pub fn version_column(mut self, name: impl Into<String>) -> Self {
+        self.version_column = Some(name.into());
+        self
+    }
+
+    /// For an app-managed table without a version column. Overlapping requests of one
+    /// session are then **not** merged: the later save writes its whole copy, and a change
+    /// made by an overlapping request can be lost. Add the column instead where you can:
+    /// `ALTER TABLE sessions ADD COLUMN version BIGINT NOT NULL DEFAULT 0`.
+    pub fn without_version_column(mut self) -> Self {
+        self.version_column = None;
         self
     }
 
@@ -478,6 +500,7 @@ impl<DB: Dialect> Builder<DB> {
             expires: column(&self.expires_column)?,
             created_at: optional(&self.created_at_column)?,
             updated_at: optional(&self.updated_at_column)?,
+            version: optional(&self.version_column)?,
             custom_columns,
         };
         table.check_unique_names()?;

@@ -96,6 +96,16 @@ pub enum Error {
         attempts: u32,
     },
 
+    /// A save kept meeting other saves of the same session: each time it re-read the row
+    /// and merged its changes, another write came first, `attempts` times in a row
+    /// (through a front end, or in [`modify`](crate::SqlStore::modify)). Nothing of this
+    /// save was written; what the others wrote is kept.
+    #[error("the session kept changing: {attempts} merged writes in a row met another write")]
+    Conflict {
+        /// How many merged writes were tried.
+        attempts: u32,
+    },
+
     /// The expiry reaper was started outside a Tokio runtime, which it needs to run on.
     #[error("the expiry reaper must be started from within a Tokio runtime")]
     NoRuntime,

@@ -67,6 +67,7 @@ pub use reaper::handle::ReaperHandle;
 pub use record::{SessionInfo, SessionRecord};
 pub use redact::{DataError, DatabaseError};
 pub use schema::DEFAULT_TABLE_NAME;
+pub use store::base::BASE_KEY;
 pub use store::{SqlStore, MAX_SESSION_ID_LEN};
 
 /// The sqlx this crate is built on, so that pools and options match its version.

@@ -17,6 +17,8 @@ pub(crate) const DEFAULT_EXPIRES_COLUMN: &str = "expires";
 pub(crate) const DEFAULT_CREATED_AT_COLUMN: &str = "created_at";
 /// Default name of the last-write time column.
 pub(crate) const DEFAULT_UPDATED_AT_COLUMN: &str = "updated_at";
+/// Default name of the data version column.
+pub(crate) const DEFAULT_VERSION_COLUMN: &str = "version";
 
 /// The table the store works on: its (optional) schema, its name, its core columns and
 /// the custom ones.
@@ -31,6 +33,10 @@ pub struct Table {
     pub created_at: Option<Ident>,
     /// `None` for an app-managed table without it.
     pub updated_at: Option<Ident>,
+    /// A random number written with each new data (never by a touch): a save knows the
+    /// row changed since its load when the number did. `None` for an app-managed table
+    /// without it (overlapping saves are then not merged).
+    pub version: Option<Ident>,
     /// The custom columns (`extend_default_fields`), in declared order.
     pub custom_columns: Vec<CustomColumn>,
 }
@@ -68,7 +74,7 @@ pub enum ColumnType {
     /// The session id: the primary key, compared exactly.
     SessionId,
     /// Any other column, of one of the public kinds (the session data is `Json`, the
-    /// expiry and the two timestamps are `Timestamp`).
+    /// expiry and the two timestamps are `Timestamp`, the version is `Integer`).
     Of(ColumnKind),
 }
 
@@ -90,6 +96,7 @@ impl Default for Table {
             expires: Ident::trusted(DEFAULT_EXPIRES_COLUMN),
             created_at: Some(Ident::trusted(DEFAULT_CREATED_AT_COLUMN)),
             updated_at: Some(Ident::trusted(DEFAULT_UPDATED_AT_COLUMN)),
+            version: Some(Ident::trusted(DEFAULT_VERSION_COLUMN)),
             custom_columns: Vec::new(),
         }
     }
@@ -111,6 +118,11 @@ impl Table {
         ];
         cols.extend(self.created_at.iter().map(|c| core(c, timestamp)));
         cols.extend(self.updated_at.iter().map(|c| core(c, timestamp)));
+        cols.extend(
+            self.version
+                .iter()
+                .map(|c| core(c, ColumnType::Of(ColumnKind::Integer))),
+        );
         cols.extend(self.custom_columns.iter().map(|c| ColumnDef {
             name: &c.name,
             ty: ColumnType::Of(c.kind),

@@ -11,6 +11,7 @@ use crate::schema::{ColumnType, CustomColumn, Table};
 const TIME: ColumnType = ColumnType::Of(ColumnKind::Timestamp);
 const JSON: ColumnType = ColumnType::Of(ColumnKind::Json);
 const ID: ColumnType = ColumnType::SessionId;
+const INT: ColumnType = ColumnType::Of(ColumnKind::Integer);
 
 /// The statements of one store, shared by its clones.
 ///
@@ -19,17 +20,21 @@ const ID: ColumnType = ColumnType::SessionId;
 /// column values in declared order.
 #[derive(Debug)]
 pub(crate) struct Statements {
-    /// sid, now → (data text, expires micros)
+    /// sid, now → (data text, expires micros[, version])
     pub get: Arc<str>,
-    /// sid, data, expires, [created], [updated], custom (insert or replace)
+    /// sid, data, expires, [created], [updated], [version], custom (insert or replace)
     pub upsert: Arc<str>,
-    /// sid, data, expires, [created], [updated], custom (fails on an existing sid)
+    /// sid, data, expires, [created], [updated], [version], custom (fails on an existing sid)
     pub insert: Arc<str>,
-    /// data, expires, [updated], custom, sid, now (only an existing, live row)
+    /// data, expires, [updated], [version], custom, sid, now (only an existing, live row)
     pub update: Arc<str>,
-    /// data, [updated], custom, sid, now: `update` leaving the stored expiry as it is
-    /// (so the expiry index is not touched, and PostgreSQL can update the row in place)
+    /// data, [updated], [version], custom, sid, now: `update` leaving the stored expiry as
+    /// it is (so the expiry index is not touched, and PostgreSQL can update the row in place)
     pub update_data: Arc<str>,
+    /// `update` and `update_data` that write only over the version a save started from:
+    /// their binds, then that version (before the lifetime cutoff). `None` without a
+    /// version column.
+    pub update_if: Option<[Arc<str>; 2]>,
     /// expires, [updated], sid, now[, expires - touch_after, expires + touch_after]
     pub touch: Arc<str>,
     /// sid
@@ -84,8 +89,12 @@ impl Statements {
             get: sql.get().into(),
             upsert: sql.upsert().into(),
             insert: sql.insert().into(),
-            update: sql.update(true).into(),
-            update_data: sql.update(false).into(),
+            update: sql.update(true, false).into(),
+            update_data: sql.update(false, false).into(),
+            update_if: table
+                .version
+                .is_some()
+                .then(|| [sql.update(true, true).into(), sql.update(false, true).into()]),
             touch: sql.touch(touch_window).into(),
             destroy: sql.destroy().into(),
             count: sql.count().into(),
@@ -126,6 +135,7 @@ struct Sql<'t, DB> {
     data: String,
     expires: String,
     updated_at: Option<String>,
+    version: Option<String>,
     /// The quoted `created_at` column when `max_lifetime` is set.
     lifetime: Option<String>,
     _db: std::marker::PhantomData<DB>,
@@ -140,6 +150,7 @@ impl<'t, DB: Dialect> Sql<'t, DB> {
             data: q::<DB>(&model.data),
             expires: q::<DB>(&model.expires),
             updated_at: model.updated_at.as_ref().map(q::<DB>),
+            version: model.version.as_ref().map(q::<DB>),
             lifetime: None,
             _db: std::marker::PhantomData,
         }
@@ -147,8 +158,12 @@ impl<'t, DB: Dialect> Sql<'t, DB> {
 
     fn get(&self) -> String {
         let mut p = Placeholders::<DB>::default();
+        let version = self
+            .version
+            .as_ref()
+            .map_or_else(String::new, |v| format!(", {v}"));
         format!(
-            "SELECT {}, {} FROM {} WHERE {} = {} AND {} > {}",
+            "SELECT {}, {}{version} FROM {} WHERE {} = {} AND {} > {}",
             DB::json_expr(&self.data),
             DB::time_expr(&self.expires),
             self.table,
@@ -194,13 +209,14 @@ impl<'t, DB: Dialect> Sql<'t, DB> {
     }
 
     /// The columns a write of the session data sets, with their types, in bind order:
-    /// data, [expires], [updated_at], custom columns.
+    /// data, [expires], [updated_at], [version], custom columns.
     fn data_columns(&self, with_expires: bool) -> Vec<(String, ColumnType)> {
         let mut cols = vec![(self.data.clone(), JSON)];
         if with_expires {
             cols.push((self.expires.clone(), TIME));
         }
         cols.extend(self.updated_at.iter().map(|c| (c.clone(), TIME)));
+        cols.extend(self.version.iter().map(|c| (c.clone(), INT)));
         cols.extend(
             self.model
                 .custom_columns
@@ -211,7 +227,8 @@ impl<'t, DB: Dialect> Sql<'t, DB> {
     }
 
     /// Only an existing, live row: a destroyed or expired session is never revived.
-    fn update(&self, with_expires: bool) -> String {
+    /// `if_version`: only while the row's version is the one bound after `now`.
+    fn update(&self, with_expires: bool, if_version: bool) -> String {
         let mut p = Placeholders::<DB>::default();
         let sets: Vec<String> = self
             .data_columns(with_expires)
@@ -226,7 +243,16 @@ impl<'t, DB: Dialect> Sql<'t, DB> {
             p.next(ID),
             self.expires,
             p.next(TIME)
-        ) + self.within_lifetime(&mut p).as_str()
+        ) + self.same_version(if_version, &mut p).as_str()
+            + self.within_lifetime(&mut p).as_str()
+    }
+
+    /// ` AND version = ?` when asked for and the table has the column, else nothing.
+    fn same_version(&self, asked: bool, p: &mut Placeholders<DB>) -> String {
+        match &self.version {
+            Some(v) if asked => format!(" AND {v} = {}", p.next(INT)),
+            _ => String::new(),
+        }
     }
 
     fn touch(&self, window: bool) -> String {
@@ -266,7 +292,7 @@ impl<'t, DB: Dialect> Sql<'t, DB> {
             self.sid,
             p.next(ID),
             self.sid,
-            p.next(ColumnType::Of(ColumnKind::Integer)),
+            p.next(INT),
         )
     }
 

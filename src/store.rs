@@ -17,12 +17,16 @@ use crate::record::{SessionInfo, SessionRecord};
 use crate::schema::{ColumnType, Table};
 use crate::sql::{CustomColumnQueries, Statements};
 
+pub(crate) mod base;
 mod bounded;
 #[cfg(feature = "tower-sessions")]
 pub(crate) mod fingerprint;
 #[cfg(any(feature = "tower-sessions", feature = "async-session"))]
 pub(crate) mod front;
 pub(crate) mod known;
+#[cfg(any(feature = "tower-sessions", feature = "async-session"))]
+mod merge;
+mod modify;
 pub(crate) mod payload;
 mod row;
 mod transition;
@@ -34,6 +38,10 @@ use row::{encode_field, text_param, RowValues};
 /// Longest session id accepted, in bytes (the MySQL key column is `VARBINARY(255)`;
 /// the limit is the same on every dialect).
 pub const MAX_SESSION_ID_LEN: usize = 255;
+
+/// How many merged writes a save (or `modify`) tries when other writes of the session keep
+/// coming between its read and its write; then [`Error::Conflict`].
+pub(crate) const MERGE_ATTEMPTS: u32 = 5;
 
 /// How long `migrate` may wait for another process's migration of the same table, on top
 /// of the operation timeout (MySQL's `GET_LOCK` waits up to this long).
@@ -308,27 +316,32 @@ impl<DB: Dialect> SqlStore<DB> {
         &self,
         sid: &str,
     ) -> Result<Option<SessionRecord<T>>> {
-        let Some((text, expires)) = self.fetch_row("get", sid).await? else {
+        let Some(row) = self.fetch_row("get", sid).await? else {
             return Ok(None);
         };
-        let data = serde_json::from_str(&text).map_err(Error::corrupt("data is not valid JSON"))?;
-        Ok(Some(SessionRecord { data, expires }))
+        let data =
+            serde_json::from_str(&row.text).map_err(Error::corrupt("data is not valid JSON"))?;
+        Ok(Some(SessionRecord {
+            data,
+            expires: row.expires,
+        }))
     }
 
-    /// The data text and expiry of the live row `sid`.
-    async fn fetch_row(
-        &self,
-        op: &'static str,
-        sid: &str,
-    ) -> Result<Option<(String, DateTime<Utc>)>> {
+    /// The live row `sid`: its data text (opened), expiry and version.
+    async fn fetch_row(&self, op: &'static str, sid: &str) -> Result<Option<StoredRow>> {
         let stored = self.stored_id(sid)?;
         let started = Instant::now();
+        let kinds: &[SqlKind] = if self.inner.table.version.is_some() {
+            &[SqlKind::Text, SqlKind::Time, SqlKind::Int]
+        } else {
+            &[SqlKind::Text, SqlKind::Time]
+        };
         let rows = self
             .fetch(
                 op,
                 &self.inner.sql.get,
                 &self.with_lifetime(vec![text_param(&stored), DB::time_param(Utc::now())]),
-                &[SqlKind::Text, SqlKind::Time],
+                kinds,
             )
             .await?;
         self.trace(op, started, rows.len() as u64);
@@ -337,8 +350,13 @@ impl<DB: Dialect> SqlStore<DB> {
         };
         let mut cols = row.into_iter();
         let (text, expires) = decode_columns(cols.next(), cols.next())?;
+        let version = cols.next().and_then(SqlValue::into_int);
         let text = self.inner.options.at_rest.open(text, &stored)?;
-        Ok(Some((text, expires)))
+        Ok(Some(StoredRow {
+            text,
+            expires,
+            version,
+        }))
     }
 
     /// Saves `data` under `sid` (one upsert), expiring at `expires`, or after
@@ -418,23 +436,36 @@ impl<DB: Dialect> SqlStore<DB> {
         expires: Option<DateTime<Utc>>,
     ) -> Result<bool> {
         let values = self.row_values(sid, Payload::value(data)?, expires)?;
-        self.update_row(values, true).await.map(|n| n > 0)
+        self.update_row(values, ExpiryWrite::New, None)
+            .await
+            .map(|n| n > 0)
     }
 
-    /// Runs `update` (or `update_data`, which leaves the stored expiry as it is).
-    async fn update_row(&self, values: RowValues<'_>, with_expires: bool) -> Result<u64> {
-        let (op, sql) = if with_expires {
-            ("update", &self.inner.sql.update)
-        } else {
-            ("update_data", &self.inner.sql.update_data)
+    /// Runs `update` (or `update_data`, which leaves the stored expiry as it is); with
+    /// `over`, only while the row still holds that version (`update_if`).
+    pub(crate) async fn update_row(
+        &self,
+        values: RowValues<'_>,
+        expiry: ExpiryWrite,
+        over: Option<i64>,
+    ) -> Result<u64> {
+        let sql = &self.inner.sql;
+        let with_expires = expiry == ExpiryWrite::New;
+        let (op, statement) = match (&sql.update_if, over) {
+            (Some([update, update_data]), Some(_)) => (
+                "update_if",
+                if with_expires { update } else { update_data },
+            ),
+            _ if with_expires => ("update", &sql.update),
+            _ => ("update_data", &sql.update_data),
         };
+        let mut args = values.update_args(with_expires);
+        if sql.update_if.is_some() {
+            args.extend(over.map(|v| SqlValue::Int(Some(v))));
+        }
         let started = Instant::now();
         let n = self
-            .execute(
-                op,
-                sql,
-                &self.with_lifetime(values.update_args(with_expires)),
-            )
+            .execute(op, statement, &self.with_lifetime(args))
             .await?;
         self.trace(op, started, n);
         Ok(n)
@@ -746,6 +777,22 @@ impl<DB: Dialect> SqlStore<DB> {
             "session store operation"
         );
     }
+}
+
+/// Whether an update writes the new expiry or keeps the stored one (inside `touch_after`,
+/// so that the expiry index is left alone).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ExpiryWrite {
+    New,
+    Kept,
+}
+
+/// A live row as read: its data text (opened when sealed), expiry and version (`None`
+/// without a version column, or NULL in a row another program wrote).
+pub(crate) struct StoredRow {
+    pub text: String,
+    pub expires: DateTime<Utc>,
+    pub version: Option<i64>,
 }
 
 pub(crate) fn check_sid(sid: &str) -> Result<()> {

@@ -63,8 +63,9 @@ use serde_json::{Map, Value};
 use crate::dialect::Dialect;
 use crate::error::Error;
 use crate::redact::DataError;
+use crate::store::base::{Base, Shape, BASE_KEY};
 use crate::store::front::{Change, Track};
-use crate::store::payload::Payload;
+use crate::store::payload::{object_text, Payload};
 use crate::store::SqlStore;
 
 #[async_trait]
@@ -76,32 +77,45 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
         };
         // async-session has its own change flag: only the expiry is remembered.
         let found = self
-            .load_tracked(&id, decode_data, Track::ExpiryOnly)
+            .load_tracked(&id, decode_data, Track::Each(shape_of))
             .await?;
-        let Some((data, expires)) = found else {
+        let Some(loaded) = found else {
             return Ok(None);
         };
-        Ok(Some(into_session(id, data, expires)?))
+        let mut data = loaded.data;
+        if let Some(mut base) = loaded.base {
+            // `regenerate` changes the id without telling the store: the base names the
+            // id the session was loaded under, so that its row can go.
+            base.loaded_id = Some(id.clone());
+            let text = serde_json::to_string(&base.encode()).map_err(Error::serialize)?;
+            data.insert(BASE_KEY.to_owned(), Value::String(text));
+        }
+        Ok(Some(into_session(id, data, loaded.expires)?))
     }
 
     async fn store_session(&self, session: Session) -> async_session::Result<Option<String>> {
         let expires = session.expiry().copied();
+        let base = base_of(&session);
         // A clone shares the data and expiry but not the cookie value, which only a new
         // (or regenerated) session holds: it tells a new session from a loaded one.
         let mut spare = session.clone();
         let Some(cookie_value) = session.into_cookie_value() else {
             // Loaded from the store: a save of a destroyed session writes nothing.
+            let entries;
             let change = if spare.data_changed() {
-                Change::Changed(encode(&spare)?)
+                entries = encode(&spare)?;
+                Change::Texts(&entries)
             } else {
                 Change::Unchanged
             };
-            self.save_tracked(spare.id(), change, expires).await?;
+            self.save_tracked(spare.id(), change, base, expires).await?;
             spare.reset_data_changed();
             return Ok(None);
         };
+        let entries = encode(&spare)?;
+        let text = object_text(entries.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
         let mut regenerated = false;
-        self.create_tracked(encode(&spare)?, expires, |attempt| {
+        self.create_tracked(Payload::text(text), expires, |attempt| {
             if attempt > 0 {
                 spare.regenerate();
                 regenerated = true;
@@ -109,6 +123,13 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
             spare.id().to_owned()
         })
         .await?;
+        // A loaded session given a new id (`regenerate`, as at login): the old id must
+        // not load it any more.
+        if let Some(old) = base.and_then(|b| b.loaded_id) {
+            if old != spare.id() {
+                self.destroy(&old).await?;
+            }
+        }
         spare.reset_data_changed();
         Ok(if regenerated {
             spare.into_cookie_value()
@@ -128,8 +149,29 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
     }
 }
 
-/// The session's data map as JSON text: an object of the JSON values it holds, keys sorted.
-fn encode(session: &Session) -> Result<Payload<'static>, Error> {
+/// The base a loaded session carries (see [`BASE_KEY`]).
+fn base_of(session: &Session) -> Option<Base> {
+    let raw = session.get_raw(BASE_KEY)?;
+    let text: String = serde_json::from_str(&raw).ok()?;
+    Base::decode(&text)
+}
+
+/// The content of a row's data as the session holds it (each value's JSON text).
+fn shape_of(data: &Map<String, Value>) -> Shape {
+    Shape::of_texts(
+        data.iter()
+            .filter_map(|(key, value)| Some((key.as_str(), trimmed(value.as_str()?)))),
+    )
+}
+
+/// A value's JSON text without surrounding whitespace.
+fn trimmed(raw: &str) -> &str {
+    raw.trim_matches([' ', '\t', '\n', '\r'])
+}
+
+/// The session's data as `(key, JSON text)` entries in key order (the base key left out),
+/// each checked to be JSON every reader accepts.
+fn encode(session: &Session) -> Result<Vec<(String, String)>, Error> {
     let shape = || Error::Serialize(DataError::data("unexpected Session layout"));
     // `Session` serializes as `{"id", "expiry", "data"}`; its data map has no other accessor.
     let Value::Object(mut whole) = serde_json::to_value(session).map_err(Error::serialize)? else {
@@ -139,31 +181,25 @@ fn encode(session: &Session) -> Result<Payload<'static>, Error> {
         return Err(shape());
     };
     let mut entries = Vec::with_capacity(map.len());
-    let mut size = 2;
     for (key, value) in map {
         let Value::String(raw) = value else {
             return Err(shape());
         };
+        if key == BASE_KEY {
+            continue;
+        }
         // Each value is JSON text already (`Session::insert`), but `insert_raw` takes any
         // string: check it is JSON that every reader of the table (a `serde_json::Value`)
         // accepts, so that a row written here never reads back as corrupt elsewhere.
         serde_json::from_str::<StrictJson>(&raw).map_err(Error::serialize)?;
-        size += key.len() + raw.len() + 4;
-        entries.push((key, raw));
+        let value = match trimmed(&raw) {
+            t if t.len() == raw.len() => raw,
+            t => t.to_owned(),
+        };
+        entries.push((key, value));
     }
     entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    let mut text = String::with_capacity(size);
-    text.push('{');
-    for (i, (key, raw)) in entries.iter().enumerate() {
-        if i > 0 {
-            text.push(',');
-        }
-        text.push_str(&serde_json::to_string(key).map_err(Error::serialize)?);
-        text.push(':');
-        text.push_str(raw.trim_matches([' ', '\t', '\n', '\r']));
-    }
-    text.push('}');
-    Ok(Payload::text(text))
+    Ok(entries)
 }
 
 /// Checks that a text is JSON that `serde_json::Value` accepts (numbers in range, no lone

@@ -41,6 +41,7 @@ use tower_sessions_core::session_store::{self, ExpiredDeletion, SessionStore};
 
 use crate::dialect::Dialect;
 use crate::error::{Chain, Error};
+use crate::store::base::{Base, Shape, BASE_KEY};
 use crate::store::fingerprint;
 use crate::store::front::{Change, Track};
 use crate::store::payload::Payload;
@@ -49,23 +50,36 @@ use crate::store::SqlStore;
 #[async_trait]
 impl<DB: Dialect> SessionStore for SqlStore<DB> {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        let data =
-            Payload::canonical(&record.data, fingerprint::of_map(&record.data)).map_err(convert)?;
+        // A record that had been loaded (its id cycled) carries its old base: not data.
+        record.data.remove(BASE_KEY);
+        let shape = fingerprint::of_map(&record.data);
+        let data = Payload::canonical(&record.data, shape.clone()).map_err(convert)?;
         let expires = Some(to_chrono(record.expiry_date));
-        self.create_tracked(data, expires, |attempt| {
-            if attempt > 0 {
-                record.id = Id::default();
-            }
-            record.id.to_string()
-        })
-        .await
-        .map_err(convert)
+        let version = self
+            .create_tracked(data, expires, |attempt| {
+                if attempt > 0 {
+                    record.id = Id::default();
+                }
+                record.id.to_string()
+            })
+            .await
+            .map_err(convert)?;
+        // A later save of this record (in the same request) starts from what was written.
+        if let Some(version) = version {
+            put_base(&mut record.data, version, shape);
+        }
+        Ok(())
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
+        let base = match record.data.get(BASE_KEY) {
+            Some(serde_json::Value::String(text)) => Base::decode(text),
+            _ => None,
+        };
         self.save_tracked(
             &record.id.to_string(),
-            Change::Compare(&record.data),
+            Change::Map(&record.data),
+            base,
             Some(to_chrono(record.expiry_date)),
         )
         .await
@@ -80,14 +94,20 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
                     serde_json::from_str::<HashMap<String, serde_json::Value>>(text)
                         .map_err(Error::corrupt("data is not a JSON object"))
                 },
-                Track::Content(fingerprint::of_map),
+                Track::Remembered(fingerprint::of_map),
             )
             .await
             .map_err(convert)?;
-        Ok(found.map(|(data, expires)| Record {
-            id: *session_id,
-            data,
-            expiry_date: to_time(expires),
+        Ok(found.map(|loaded| {
+            let mut data = loaded.data;
+            if let Some(base) = loaded.base {
+                put_base(&mut data, base.version, base.shape);
+            }
+            Record {
+                id: *session_id,
+                data,
+                expiry_date: to_time(loaded.expires),
+            }
         }))
     }
 
@@ -102,6 +122,16 @@ impl<DB: Dialect> ExpiredDeletion for SqlStore<DB> {
         self.clear_expired_sessions().await.map_err(convert)?;
         Ok(())
     }
+}
+
+/// Puts the base of data at `version` with content `shape` into the record's data.
+fn put_base(data: &mut HashMap<String, serde_json::Value>, version: i64, shape: Shape) {
+    let base = Base {
+        version,
+        shape,
+        loaded_id: None,
+    };
+    data.insert(BASE_KEY.to_owned(), serde_json::Value::String(base.encode()));
 }
 
 /// tower-sessions errors are strings: keep the whole chain in the message.

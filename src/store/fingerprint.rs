@@ -14,14 +14,22 @@
 use serde_json::{Number, Value};
 use std::collections::HashMap;
 
+use super::base::{name_of, KeyDigest, Shape, BASE_KEY};
 use super::payload::{maps_are_sorted, sorted_entries, truncated, Digest};
 
-/// The content digest of a session's data map.
-pub(crate) fn of_map(data: &HashMap<String, Value>) -> Digest {
-    let entries = sorted_entries(data);
+/// The content of a session's data map: the content digest of each top-level value, by
+/// its key (the base key left out).
+pub(crate) fn of_map(data: &HashMap<String, Value>) -> Shape {
     let mut encoder = Encoder::new();
-    encoder.object(entries.len(), entries.into_iter());
-    encoder.finish()
+    Shape::new(
+        data.iter()
+            .filter(|(key, _)| key.as_str() != BASE_KEY)
+            .map(|(key, value)| KeyDigest {
+                name: name_of(key),
+                value: encoder.digest_of(value),
+            })
+            .collect(),
+    )
 }
 
 // Node tags.
@@ -53,9 +61,13 @@ impl Encoder {
         }
     }
 
-    fn finish(mut self) -> Digest {
+    /// The digest of one value; the encoder is then ready for the next.
+    fn digest_of(&mut self, value: &Value) -> Digest {
+        self.value(value);
         self.flush();
-        truncated(&self.hasher.finalize())
+        let digest = truncated(&self.hasher.finalize());
+        self.hasher.reset();
+        digest
     }
 
     fn flush(&mut self) {
@@ -203,7 +215,7 @@ mod tests {
             u64::MAX,
         ];
         let lengths = [0usize, 1, 127, 128, 16_383, 16_384];
-        let digests: std::collections::HashSet<Digest> = numbers
+        let digests: std::collections::HashSet<Shape> = numbers
             .iter()
             .map(|&n| of_map(&map(json!({ "a": n }))))
             .chain(

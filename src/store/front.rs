@@ -1,6 +1,8 @@
-//! The store's side of the front ends: loading a session for a framework, saving it under
-//! the rules of `touch` when its data did not change, and creating a new session under a
-//! fresh id when its id is taken. Both front ends call these; all their semantics live here.
+//! The store's side of the front ends: loading a session for a framework (with its
+//! [base](super::base)), saving it under the rules of `touch` when its data did not change,
+//! merging it per top-level key when another save came between its load and its write, and
+//! creating a new session under a fresh id when its id is taken. Both front ends call
+//! these; all their semantics live here.
 
 #[cfg(feature = "tower-sessions")]
 use std::collections::HashMap;
@@ -9,9 +11,11 @@ use chrono::{DateTime, TimeDelta, Utc};
 #[cfg(feature = "tower-sessions")]
 use serde_json::Value;
 
-use super::known::{Key, Seen};
-use super::payload::{digest, Digest, Payload, Tracked};
-use super::{check_sid, SqlStore};
+use super::base::{Base, Name, Shape};
+use super::known::{Key, Saved, Seen};
+use super::merge;
+use super::payload::{digest, object_text, Payload, Tracked};
+use super::{check_sid, ExpiryWrite, SqlStore, MERGE_ATTEMPTS};
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 
@@ -19,28 +23,84 @@ use crate::error::{Error, Result};
 /// more already collide vanishingly rarely; eight in a row means something is wrong).
 pub(crate) const CREATE_ATTEMPTS: u32 = 8;
 
-/// What a front end knows, at save time, about the session's data.
+/// What a front end holds, at save time, of the session's data.
 pub(crate) enum Change<'a> {
-    /// The framework says the data changed: write it.
-    #[cfg_attr(not(feature = "async-session"), allow(dead_code))]
-    Changed(Payload<'a>),
     /// The framework says the data is as it was loaded: refresh the expiry only.
     #[cfg_attr(not(feature = "async-session"), allow(dead_code))]
     Unchanged,
-    /// The framework cannot tell (tower-sessions): write the data map unless its content
-    /// digest is the one this instance last loaded or wrote for the session.
+    /// The data as `(key, JSON text)` entries in key order, the base key left out
+    /// (async-session, whose framework says the data changed).
+    #[cfg_attr(not(feature = "async-session"), allow(dead_code))]
+    Texts(&'a [(String, String)]),
+    /// The data map (tower-sessions, which cannot tell whether it changed): compared with
+    /// its base by content.
     #[cfg(feature = "tower-sessions")]
-    Compare(&'a HashMap<String, Value>),
+    Map(&'a HashMap<String, Value>),
 }
 
-/// How a front end's load remembers the data it parsed.
+impl Change<'_> {
+    /// The data's content by key; `None` when the framework says it is unchanged.
+    fn shape(&self) -> Option<Shape> {
+        match self {
+            Change::Unchanged => None,
+            Change::Texts(entries) => Some(Shape::of_texts(
+                entries.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            )),
+            #[cfg(feature = "tower-sessions")]
+            Change::Map(map) => Some(super::fingerprint::of_map(map)),
+        }
+    }
+
+    /// The whole data as written, remembered by `shape`.
+    fn payload(&self, shape: Shape) -> Result<Payload<'static>> {
+        match self {
+            Change::Unchanged => Ok(Payload::text("{}".to_owned())),
+            Change::Texts(entries) => {
+                let text = object_text(entries.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
+                Ok(Payload::tracked(text, shape))
+            }
+            #[cfg(feature = "tower-sessions")]
+            Change::Map(map) => Payload::canonical(map, shape),
+        }
+    }
+
+    /// `(key, JSON text)` of each key named in `names`.
+    fn values(&self, names: &[Name]) -> Result<Vec<(String, String)>> {
+        match self {
+            Change::Unchanged => Ok(Vec::new()),
+            Change::Texts(entries) => Ok(entries
+                .iter()
+                .filter(|(k, _)| merge::named(names, k))
+                .cloned()
+                .collect()),
+            #[cfg(feature = "tower-sessions")]
+            Change::Map(map) => map
+                .iter()
+                .filter(|(k, _)| k.as_str() != super::base::BASE_KEY && merge::named(names, k))
+                .map(|(k, v)| Ok((k.clone(), super::payload::canonical_text(v)?)))
+                .collect(),
+        }
+    }
+}
+
+/// How a front end's load tells the data's content, for the session's base.
 pub(crate) enum Track<T> {
-    /// Only the expiry (the front end has its own change flag).
+    /// From the parsed data, each load; only the expiry is remembered (async-session,
+    /// which has its own change flag).
     #[cfg_attr(not(feature = "async-session"), allow(dead_code))]
-    ExpiryOnly,
-    /// The data too, by this content digest of the parsed data (tower-sessions).
+    Each(fn(&T) -> Shape),
+    /// From the parsed data, remembered with the digest of the row's text: a load of the
+    /// same text again takes it from memory (tower-sessions).
     #[cfg_attr(not(feature = "tower-sessions"), allow(dead_code))]
-    Content(fn(&T) -> Digest),
+    Remembered(fn(&T) -> Shape),
+}
+
+/// A session loaded for a front end.
+pub(crate) struct Loaded<T> {
+    pub data: T,
+    pub expires: DateTime<Utc>,
+    /// What its save starts from (`None` on a table without a version column).
+    pub base: Option<Base>,
 }
 
 /// Whether `stored` is within `window` of `wanted`, on either side (the rule of `touch`).
@@ -49,113 +109,186 @@ fn within(stored: DateTime<Utc>, wanted: DateTime<Utc>, window: TimeDelta) -> bo
 }
 
 impl<DB: Dialect> SqlStore<DB> {
-    /// The live row `sid` for a front end, its data parsed by `parse`, remembering the
-    /// stored expiry and, under [`Track::Content`], what the data is, for the session's
-    /// next save.
+    /// The live row `sid` for a front end, its data parsed by `parse`, with its base and
+    /// remembering the stored expiry (and, under [`Track::Remembered`], the content).
     ///
-    /// The content digest is of the data, never of the row's text as the database returns
-    /// it: a JSONB (or MySQL `JSON`) column, or a row written by another writer, gives equal
-    /// data in another text. The text's own digest is remembered beside it: when the next
-    /// load returns the same text, the remembered content digest is reused without a walk
-    /// of the data. (A float whose text does not parse back to exactly the value written,
-    /// possible without serde_json's `float_roundtrip`, then makes the next save a full
-    /// write: never a skipped one.)
+    /// The content is of the data, never of the row's text as the database returns it: a
+    /// JSONB (or MySQL `JSON`) column, or a row written by another writer, gives equal data
+    /// in another text. The text's own digest is remembered beside it: when the next load
+    /// returns the same text, the remembered content is reused without a walk of the data.
+    /// (A float whose text does not parse back to exactly the value written, possible
+    /// without serde_json's `float_roundtrip`, then makes the next save a full write: never
+    /// a skipped one.)
     pub(crate) async fn load_tracked<T>(
         &self,
         sid: &str,
         parse: impl FnOnce(&str) -> Result<T>,
         track: Track<T>,
-    ) -> Result<Option<(T, DateTime<Utc>)>> {
+    ) -> Result<Option<Loaded<T>>> {
         let key = Key::of(sid);
-        let Some((text, expires)) = self.fetch_row("load", sid).await? else {
+        let Some(row) = self.fetch_row("load", sid).await? else {
             self.inner.known.forget(key);
             return Ok(None);
         };
-        let data = parse(&text)?;
-        let tracked = match track {
-            Track::ExpiryOnly => None,
-            Track::Content(content_of) => {
-                let text = digest(text.as_bytes());
-                let content = match self.inner.known.get(key) {
+        let data = parse(&row.text)?;
+        let seen = self.inner.known.get(key);
+        let (shape, tracked) = match track {
+            Track::Each(shape_of) => (row.version.map(|_| shape_of(&data)), None),
+            Track::Remembered(shape_of) => {
+                let text = digest(row.text.as_bytes());
+                let shape = match &seen {
                     Some(Seen {
                         data: Some(seen), ..
-                    }) if seen.text == text => seen.content,
-                    _ => content_of(&data),
+                    }) if seen.text == text => seen.shape.clone(),
+                    _ => shape_of(&data),
                 };
-                Some(Tracked { text, content })
+                (Some(shape.clone()), Some(Tracked { text, shape }))
             }
         };
         self.inner.known.put(
             key,
             Seen {
                 data: tracked,
-                expires,
+                expires: row.expires,
+                saved: seen.and_then(|s| s.saved),
             },
         );
-        Ok(Some((data, expires)))
+        let base = row.version.zip(shape).map(|(version, shape)| Base {
+            version,
+            shape,
+            loaded_id: None,
+        });
+        Ok(Some(Loaded {
+            data,
+            expires: row.expires,
+            base,
+        }))
     }
 
-    /// A framework's save of a session it loaded. In one statement at most:
-    /// - changed data is written (only to a live row: a destroyed session stays destroyed),
-    ///   with the new expiry unless the stored one is already within `touch_after` of it;
-    /// - unchanged data is not written; the expiry is refreshed as `touch` does (never under
+    /// A framework's save of a session it loaded, from `base`:
+    /// - unchanged data (the same content as its base, or as this instance last saw when it
+    ///   has none) is not written; the expiry is refreshed as `touch` does (never under
     ///   `disable_touch`, and not while the stored expiry is within `touch_after` of the new
-    ///   one: when this instance knows the stored expiry, no statement is run at all).
+    ///   one: when this instance knows the stored expiry, no statement is run at all);
+    /// - changed data is written in one statement, only over the row version it was loaded
+    ///   from, and only to a live row (a destroyed session stays destroyed), with the new
+    ///   expiry unless the stored one is already within `touch_after` of it;
+    /// - when another save came first, the row is read again and this save's changes (the
+    ///   keys it set or removed since its base) are applied to it and written, over the
+    ///   version just read; up to [`MERGE_ATTEMPTS`] times, then [`Error::Conflict`].
+    ///
+    /// Without a base (its data was cleared, or the table has no version column) changed
+    /// data replaces the stored data.
     pub(crate) async fn save_tracked(
         &self,
         sid: &str,
         change: Change<'_>,
+        base: Option<Base>,
         expires: Option<DateTime<Utc>>,
     ) -> Result<()> {
         check_sid(sid)?;
         let key = Key::of(sid);
         let seen = self.inner.known.get(key);
-        let opts = &self.inner.options;
         let expires = expires.unwrap_or_else(|| self.default_expiry(Utc::now()));
-        let expiry_is_fresh = seen.is_some_and(|s| within(s.expires, expires, opts.touch_after));
-        let data = match change {
-            Change::Changed(data) => data,
-            Change::Unchanged => {
-                return self
-                    .refresh_expiry(sid, key, expires, expiry_is_fresh)
-                    .await
-            }
-            #[cfg(feature = "tower-sessions")]
-            Change::Compare(map) => {
-                let content = super::fingerprint::of_map(map);
-                if seen
-                    .and_then(|s| s.data)
-                    .is_some_and(|d| d.content == content)
-                {
-                    return self
-                        .refresh_expiry(sid, key, expires, expiry_is_fresh)
-                        .await;
-                }
-                Payload::canonical(map, content)?
-            }
+        let stored_expires = seen.as_ref().map(|s| s.expires);
+        let Some(shape) = change.shape() else {
+            return self.refresh_expiry(sid, key, expires, stored_expires).await;
         };
-        let tracked = data.tracked;
-        let values = self.row_values(sid, data, Some(expires))?;
-        // A stored expiry inside the window stays: the write then leaves the expiry index
-        // alone (and PostgreSQL can update the row in place).
-        let rows_updated = self.update_row(values, !expiry_is_fresh).await?;
-        if rows_updated == 0 {
-            self.inner.known.forget(key);
+        let base = base.filter(|_| self.inner.table.version.is_some());
+        let reference = match &base {
+            Some(base) => Some(&base.shape),
+            None => seen.as_ref().and_then(|s| s.data.as_ref().map(|d| &d.shape)),
+        };
+        // Saved already, from the same base with the same content: nothing new. (Another
+        // request from that base that made exactly the same changes is taken for the
+        // same one: its changes are in the row already.)
+        let repeated = base.as_ref().is_some_and(|b| {
+            seen.as_ref()
+                .and_then(|s| s.saved.as_ref())
+                .is_some_and(|saved| saved.base == b.version && saved.shape == shape)
+        });
+        if reference == Some(&shape) || repeated {
+            return self.refresh_expiry(sid, key, expires, stored_expires).await;
+        }
+        let diff = base.as_ref().map(|b| b.shape.diff(&shape));
+        let saved = base.as_ref().map(|b| Saved {
+            base: b.version,
+            shape: shape.clone(),
+        });
+        let payload = change.payload(shape)?;
+        let tracked = payload.tracked.clone();
+        let over = base.as_ref().map(|b| b.version);
+        if let Some(stored) = self
+            .write_data(sid, payload, expires, stored_expires, over)
+            .await?
+        {
+            let seen = Seen {
+                data: tracked,
+                expires: stored,
+                saved,
+            };
+            self.inner.known.put(key, seen);
             return Ok(());
         }
-        // The row now holds this data, and the expiry the write left there.
-        let stored_expires = match seen {
-            Some(s) if expiry_is_fresh => s.expires,
-            _ => expires,
+        // No row at that version: destroyed or expired (then nothing is written), or
+        // another save came first.
+        let Some(diff) = diff else {
+            self.inner.known.forget(key);
+            return Ok(());
         };
-        self.inner.known.put(
-            key,
-            Seen {
-                data: tracked,
-                expires: stored_expires,
-            },
-        );
-        Ok(())
+        let set = change.values(&diff.set)?;
+        for _ in 0..MERGE_ATTEMPTS {
+            let Some(row) = self.fetch_row("save", sid).await? else {
+                self.inner.known.forget(key);
+                return Ok(());
+            };
+            let merged = Payload::text(merge::apply(&row.text, &diff, &set)?);
+            let written = self
+                .write_data(sid, merged, expires, Some(row.expires), row.version)
+                .await?;
+            if let Some(stored) = written {
+                // The merged content is not what this instance loaded: only the expiry
+                // and this save are known.
+                let seen = Seen {
+                    data: None,
+                    expires: stored,
+                    saved,
+                };
+                self.inner.known.put(key, seen);
+                return Ok(());
+            }
+            if row.version.is_none() {
+                // Written without a version condition, and no row: gone meanwhile.
+                self.inner.known.forget(key);
+                return Ok(());
+            }
+        }
+        Err(Error::Conflict {
+            attempts: MERGE_ATTEMPTS,
+        })
+    }
+
+    /// Writes `data` to the live row `sid` (over version `over`, when given): with the new
+    /// expiry, or keeping the stored one when it is known and within `touch_after` of it.
+    /// The stored expiry after the write, or `None` when no row was written.
+    async fn write_data(
+        &self,
+        sid: &str,
+        data: Payload<'_>,
+        expires: DateTime<Utc>,
+        stored_expires: Option<DateTime<Utc>>,
+        over: Option<i64>,
+    ) -> Result<Option<DateTime<Utc>>> {
+        let window = self.inner.options.touch_after;
+        // A stored expiry inside the window stays: the write then leaves the expiry index
+        // alone (and PostgreSQL can update the row in place).
+        let (expiry, after) = match stored_expires {
+            Some(stored) if within(stored, expires, window) => (ExpiryWrite::Kept, stored),
+            _ => (ExpiryWrite::New, expires),
+        };
+        let values = self.row_values(sid, data, Some(expires))?;
+        let rows = self.update_row(values, expiry, over).await?;
+        Ok((rows > 0).then_some(after))
     }
 
     /// The save of unchanged data: the expiry refreshed as `touch` does it, or nothing
@@ -165,9 +298,11 @@ impl<DB: Dialect> SqlStore<DB> {
         sid: &str,
         key: Key,
         expires: DateTime<Utc>,
-        expiry_is_fresh: bool,
+        stored_expires: Option<DateTime<Utc>>,
     ) -> Result<()> {
-        if self.inner.options.disable_touch || expiry_is_fresh {
+        let window = self.inner.options.touch_after;
+        let fresh = stored_expires.is_some_and(|s| within(s, expires, window));
+        if self.inner.options.disable_touch || fresh {
             self.trace("save_unchanged", std::time::Instant::now(), 0);
             return Ok(());
         }
@@ -179,18 +314,20 @@ impl<DB: Dialect> SqlStore<DB> {
 
     /// Inserts a new session, never over an existing row: `next_id(0)` gives its id, and
     /// on a collision `next_id(n)` must give a fresh one (the front end regenerates its
-    /// session id), up to [`CREATE_ATTEMPTS`] tries; then [`Error::IdCollision`].
+    /// session id), up to [`CREATE_ATTEMPTS`] tries; then [`Error::IdCollision`]. Returns
+    /// the version written (`None` without a version column).
     pub(crate) async fn create_tracked(
         &self,
         data: Payload<'_>,
         expires: Option<DateTime<Utc>>,
         mut next_id: impl FnMut(u32) -> String + Send,
-    ) -> Result<()> {
+    ) -> Result<Option<i64>> {
         let expires = expires.unwrap_or_else(|| self.default_expiry(Utc::now()));
-        let tracked = data.tracked;
+        let tracked = data.tracked.clone();
         let first = next_id(0);
         // The hook runs once; only the id changes between attempts.
         let row = self.plain_row_values(data, Some(expires))?;
+        let version = self.inner.table.version.as_ref().map(|_| row.version);
         let mut sid = first;
         for attempt in 0..CREATE_ATTEMPTS {
             if attempt > 0 {
@@ -202,9 +339,10 @@ impl<DB: Dialect> SqlStore<DB> {
                 let seen = Seen {
                     data: tracked,
                     expires,
+                    saved: None,
                 };
                 self.inner.known.put(Key::of(&sid), seen);
-                return Ok(());
+                return Ok(version);
             }
         }
         Err(Error::IdCollision {

@@ -1,7 +1,8 @@
 //! What this store instance last saw of each session row it loaded or wrote: the stored
-//! expiry and, for tower-sessions, digests of the data's text and content. It lets a
-//! framework's save of an unchanged session skip the data write (and, inside `touch_after`,
-//! the statement), without a read first.
+//! expiry and, for tower-sessions, digests of the data's text and content. It lets a load
+//! whose row text is the one last seen skip the walk of the data, a save inside
+//! `touch_after` skip its statement, and (for a session that carries no base) a save of
+//! unchanged data skip the data write, all without a read first.
 //!
 //! Bounded: at most `capacity` sessions are remembered, in two generations of at most half
 //! the capacity each. New and recently used entries go to the young one; when it is half full it becomes the old one,
@@ -15,16 +16,28 @@ use std::sync::{Mutex, PoisonError};
 
 use chrono::{DateTime, Utc};
 
+use super::base::Shape;
 use super::payload::{digest, Digest, Tracked};
 
 /// What was last seen of one row.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Seen {
     /// What is known of the data; `None` when only the expiry is known (the async-session
     /// front end, which has its own change flag).
     pub data: Option<Tracked>,
     /// The stored expiry.
     pub expires: DateTime<Utc>,
+    /// This instance's last save of the session with a base: the base's version and the
+    /// content it saved. A save from the same base with the same content again (a request
+    /// that saves twice) has nothing new to write.
+    pub saved: Option<Saved>,
+}
+
+/// A save, by its base's version and the content it saved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Saved {
+    pub base: i64,
+    pub shape: Shape,
 }
 
 /// The key of a session id in the table.
@@ -67,10 +80,10 @@ impl Known {
         }
         let mut g = self.lock();
         if let Some(seen) = g.young.get(&key) {
-            return Some(*seen);
+            return Some(seen.clone());
         }
         let seen = g.old.remove(&key)?;
-        self.insert_young(&mut g, key, seen);
+        self.insert_young(&mut g, key, seen.clone());
         Some(seen)
     }
 
@@ -151,8 +164,9 @@ mod tests {
         Seen {
             data: Some(Tracked {
                 text: [n; 16],
-                content: [n; 16],
+                shape: Shape::of_texts([("k", n.to_string().as_str())]),
             }),
+            saved: None,
             expires: DateTime::<Utc>::UNIX_EPOCH,
         }
     }

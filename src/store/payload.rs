@@ -11,6 +11,9 @@ use serde_json::Value;
 #[cfg(feature = "tower-sessions")]
 use std::collections::HashMap;
 
+use super::base::Shape;
+#[cfg(feature = "tower-sessions")]
+use super::base::BASE_KEY;
 use crate::error::{Error, Result};
 
 /// A 128-bit (truncated) BLAKE3 digest: of a data text, of a data content (see
@@ -31,14 +34,14 @@ pub(crate) fn truncated(hash: &blake3::Hash) -> Digest {
 
 /// What is remembered of a session's data, for a front end that compares data to tell a
 /// change (tower-sessions).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Tracked {
     /// Digest of the data column's text as last loaded or written: a load that returns the
     /// same text has the same content, and needs no walk of the data to know it.
     pub text: Digest,
-    /// The data's content digest (`fingerprint::of_map` under tower-sessions), compared
-    /// with the content digest of what is saved.
-    pub content: Digest,
+    /// The data's content by top-level key (`fingerprint::of_map` under tower-sessions),
+    /// compared with the content of what is saved.
+    pub shape: Shape,
 }
 
 /// Session data serialized for a write.
@@ -84,20 +87,26 @@ impl<'a> Payload<'a> {
     }
 
     /// A tower-sessions data map written in canonical form (object keys sorted at every
-    /// depth, whatever the map's iteration order or serde_json's `preserve_order`), with
-    /// what the store remembers of it: the digest of that text and `content`, the map's
-    /// [content digest](super::fingerprint::of_map).
+    /// depth, whatever the map's iteration order or serde_json's `preserve_order`; the base
+    /// key left out), with what the store remembers of it: the digest of that text and
+    /// `shape`, the map's [content](super::fingerprint::of_map).
     #[cfg(feature = "tower-sessions")]
-    pub(crate) fn canonical(data: &HashMap<String, Value>, content: Digest) -> Result<Self> {
-        let text = serde_json::to_string(&SortedMap::new(data)).map_err(Error::serialize)?;
-        Ok(Self {
+    pub(crate) fn canonical(data: &HashMap<String, Value>, shape: Shape) -> Result<Self> {
+        let entries = data.iter().filter(|(key, _)| key.as_str() != BASE_KEY);
+        let text = serde_json::to_string(&SortedMap::new(entries)).map_err(Error::serialize)?;
+        Ok(Self::tracked(text, shape))
+    }
+
+    /// `text`, with what the store remembers of it once written: its digest and `shape`.
+    pub(crate) fn tracked(text: String, shape: Shape) -> Self {
+        Self {
             tracked: Some(Tracked {
                 text: digest(text.as_bytes()),
-                content,
+                shape,
             }),
             text,
             value: None,
-        })
+        }
     }
 
     /// The data as a `Value`, for the custom-columns hook: borrowed when the caller had
@@ -110,6 +119,29 @@ impl<'a> Payload<'a> {
                 .map_err(Error::serialize),
         }
     }
+}
+
+/// A JSON object's text from its entries, given in key order, each value as JSON text.
+pub(crate) fn object_text<'e>(entries: impl ExactSizeIterator<Item = (&'e str, &'e str)>) -> Result<String> {
+    let mut text = String::with_capacity(2 + entries.len() * 16);
+    text.push('{');
+    for (i, (key, raw)) in entries.enumerate() {
+        if i > 0 {
+            text.push(',');
+        }
+        text.push_str(&serde_json::to_string(key).map_err(Error::serialize)?);
+        text.push(':');
+        text.push_str(raw);
+    }
+    text.push('}');
+    Ok(text)
+}
+
+/// A value's canonical JSON text (object keys sorted at every depth), as the tower-sessions
+/// front end writes it.
+#[cfg(feature = "tower-sessions")]
+pub(crate) fn canonical_text(value: &Value) -> Result<String> {
+    serde_json::to_string(&Canonical(value)).map_err(Error::serialize)
 }
 
 /// Whether `serde_json::Map` iterates in key order in this build: it does unless
@@ -206,13 +238,14 @@ mod tests {
             json!({ "x": [ { "p": 2, "q": 1 } ], "y": 1 }),
         );
         let content = fingerprint::of_map(&a);
+        assert_eq!(content, fingerprint::of_map(&b));
         let (pa, pb) = (
-            Payload::canonical(&a, content).unwrap(),
+            Payload::canonical(&a, content.clone()).unwrap(),
             Payload::canonical(&b, content).unwrap(),
         );
         assert_eq!(pa.text, r#"{"a":"é\"\n","b":{"x":[{"p":2,"q":1}],"y":1}}"#);
         assert_eq!(pa.text, pb.text);
-        let text_digest = |p: &Payload<'_>| p.tracked.map(|t| t.text);
+        let text_digest = |p: &Payload<'_>| p.tracked.as_ref().map(|t| t.text);
         assert_eq!(text_digest(&pa), text_digest(&pb));
         assert_eq!(text_digest(&pa), Some(digest(pa.text.as_bytes())));
 
@@ -220,6 +253,10 @@ mod tests {
         let pc = Payload::canonical(&b, fingerprint::of_map(&b)).unwrap();
         assert_ne!(pc.text, pa.text);
         assert_ne!(text_digest(&pc), text_digest(&pa));
-        assert_ne!(pc.tracked.map(|t| t.content), pa.tracked.map(|t| t.content));
+        assert_ne!(pc.tracked.map(|t| t.shape), pa.tracked.map(|t| t.shape));
+        // The base key is never written.
+        b.insert(BASE_KEY.to_owned(), json!("1.0000000000000000."));
+        let pd = Payload::canonical(&b, fingerprint::of_map(&b)).unwrap();
+        assert_eq!(pd.text, pc.text);
     }
 }

@@ -18,6 +18,8 @@ pub(crate) struct RowValues<'a> {
     pub data: SqlValue,
     pub expires: SqlValue,
     pub now: SqlValue,
+    /// The version this write stores (when the table has the column).
+    pub version: i64,
     pub custom: Vec<SqlValue>,
 }
 
@@ -39,12 +41,22 @@ impl<'a> RowValues<'a> {
             data: SqlValue::Text(Some(data.text)),
             expires: DB::time_param(expires),
             now: DB::time_param(now),
+            version: new_version(),
             custom,
         })
     }
 
-    /// sid, data, expires, [created], [updated], custom
+    /// The version bind, when the table has the column.
+    fn version_arg(&self) -> Option<SqlValue> {
+        self.table
+            .version
+            .as_ref()
+            .map(|_| SqlValue::Int(Some(self.version)))
+    }
+
+    /// sid, data, expires, [created], [updated], [version], custom
     pub(crate) fn insert_args(self) -> Vec<SqlValue> {
+        let version = self.version_arg();
         let mut args = vec![self.sid, self.data, self.expires];
         if self.table.created_at.is_some() {
             args.push(self.now.clone());
@@ -52,12 +64,14 @@ impl<'a> RowValues<'a> {
         if self.table.updated_at.is_some() {
             args.push(self.now);
         }
+        args.extend(version);
         args.extend(self.custom);
         args
     }
 
-    /// data, [expires], [updated], custom, sid, now
+    /// data, [expires], [updated], [version], custom, sid, now
     pub(crate) fn update_args(self, with_expires: bool) -> Vec<SqlValue> {
+        let version = self.version_arg();
         let mut args = vec![self.data];
         if with_expires {
             args.push(self.expires);
@@ -65,11 +79,18 @@ impl<'a> RowValues<'a> {
         if self.table.updated_at.is_some() {
             args.push(self.now.clone());
         }
+        args.extend(version);
         args.extend(self.custom);
         args.push(self.sid);
         args.push(self.now);
         args
     }
+}
+
+/// A fresh data version: random, so that no two writes (of any instance, or of a session
+/// destroyed and created again under its id) store the same one.
+fn new_version() -> i64 {
+    rand::random()
 }
 
 /// A text parameter.

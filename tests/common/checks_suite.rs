@@ -416,6 +416,7 @@ pub async fn app_managed_tables_without_a_key_or_with_zoned_times_are_refused<B:
         let s = SqlStore::builder(pool.clone())
             .table_name(&table)
             .without_timestamp_columns()
+            .without_version_column()
             .build()
             .unwrap();
         let err = s.verify_schema().await.unwrap_err();
@@ -444,6 +445,7 @@ pub async fn app_managed_tables_without_a_key_or_with_zoned_times_are_refused<B:
     let s = SqlStore::builder(pool.clone())
         .table_name(&table)
         .without_timestamp_columns()
+        .without_version_column()
         .build()
         .unwrap();
     s.verify_schema().await.unwrap();

@@ -314,6 +314,7 @@ pub async fn app_managed_table_with_renamed_columns<B: Backend>(ctx: Ctx) {
         .data_column("payload")
         .expires_column("valid_until")
         .without_timestamp_columns()
+        .without_version_column()
         .column(Column::integer("user_ref"))
         .extend_default_fields(|d: &DefaultFields<'_>| {
             Fields::new().with("user_ref", d.data["uid"].as_i64())
@@ -366,7 +367,7 @@ pub async fn missing_columns_are_named<B: Backend>(ctx: Ctx) {
     match &err {
         Error::MissingColumns { table: t, missing } => {
             assert_eq!(t, &table);
-            assert_eq!(missing, &["created_at", "updated_at", "user_ref"]);
+            assert_eq!(missing, &["created_at", "updated_at", "version", "user_ref"]);
         }
         other => panic!("expected MissingColumns, got {other:?}"),
     }
@@ -380,7 +381,7 @@ pub async fn missing_columns_are_named<B: Backend>(ctx: Ctx) {
     let fresh = super::backend::store::<B>(&pool, &ctx, "absent");
     let err = fresh.length().await.unwrap_err();
     assert!(
-        matches!(&err, Error::MissingColumns { missing, .. } if missing.len() == 5),
+        matches!(&err, Error::MissingColumns { missing, .. } if missing.len() == 6),
         "{err:?}"
     );
     fresh.migrate().await.unwrap();

@@ -92,6 +92,7 @@ pub async fn undecodable_rows_are_corrupt_rows<B: Backend>(ctx: Ctx) {
     let s = SqlStore::builder(pool.clone())
         .table_name(&table)
         .without_timestamp_columns()
+        .without_version_column()
         .build()
         .unwrap();
     s.set("row", &json!({ "ok": true }), None).await.unwrap();

@@ -237,7 +237,10 @@ pub async fn tower_sessions_roundtrip<B: Backend>(ctx: Ctx) {
         SessionStore::create(s, &mut rec).await.unwrap();
         let loaded = SessionStore::load(s, &rec.id).await.unwrap();
         assert_eq!(loaded.as_ref(), Some(&rec), "load after create");
-        assert_eq!(loaded.unwrap().data, data);
+        // The loaded record carries its base under the reserved key, and nothing else.
+        let mut got = loaded.unwrap().data;
+        assert!(got.remove(sqlx_session_store::BASE_KEY).is_some(), "a base");
+        assert_eq!(got, data);
         SessionStore::save(s, &rec).await.unwrap();
         assert_eq!(
             SessionStore::load(s, &rec.id).await.unwrap().as_ref(),
@@ -275,7 +278,9 @@ pub async fn async_session_roundtrip<B: Backend>(ctx: Ctx) {
             .await
             .unwrap()
             .expect("a live session");
-        assert_eq!(loaded.len(), expected.len());
+        // The data, and the base under the reserved key.
+        assert_eq!(loaded.len(), expected.len() + 1);
+        assert!(loaded.get_raw(sqlx_session_store::BASE_KEY).is_some());
         let got: HashMap<String, Option<Value>> = expected
             .keys()
             .map(|k| (k.clone(), loaded.get::<Value>(k)))

@@ -76,6 +76,7 @@ async fn constrained_store<B: Backend>(pool: &Pool<B::DB>, ctx: &Ctx) -> SqlStor
     SqlStore::builder(pool.clone())
         .table_name(&table)
         .without_timestamp_columns()
+        .without_version_column()
         .column(Column::text("tag"))
         .column(Column::integer("n"))
         // Nullable for the store, NOT NULL in the table: the database refuses a NULL.

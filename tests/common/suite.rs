@@ -576,6 +576,7 @@ pub async fn corrupt_rows_are_typed_errors_and_kept<B: Backend>(ctx: Ctx) {
     let t = SqlStore::builder(pool.clone())
         .table_name(&text_table)
         .without_timestamp_columns()
+        .without_version_column()
         .build()
         .unwrap();
     t.set("bad", &json!({ "ok": true }), None).await.unwrap();

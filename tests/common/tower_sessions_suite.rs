@@ -30,6 +30,15 @@ fn record(expiry: OffsetDateTime) -> Record {
 }
 
 /// A new tower-sessions record holding `key: value`, expiring an hour from now.
+/// A record's data without the base a load (or create) puts under the reserved key.
+pub fn without_base(
+    data: &std::collections::HashMap<String, serde_json::Value>,
+) -> std::collections::HashMap<String, serde_json::Value> {
+    let mut data = data.clone();
+    data.remove(sqlx_session_store::BASE_KEY);
+    data
+}
+
 pub fn new_record(key: &str, value: serde_json::Value) -> Record {
     Record {
         id: Id::default(),

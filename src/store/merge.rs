@@ -1,0 +1,67 @@
+//! A save's changes applied to the data as it is now, per top-level key: the merge a save
+//! makes when another save of the same session came between its load and its write.
+
+use std::collections::BTreeMap;
+
+use serde_json::value::RawValue;
+
+use super::base::{name_of, Diff, Name};
+use super::payload::object_text;
+use crate::error::{Error, Result};
+
+/// `fresh` (the stored data's JSON text) with `diff` applied: each key in `set` takes its
+/// value from `set` (JSON text), each removed key goes. Keys neither set nor removed keep
+/// the value `fresh` has, so what another save wrote to them stays. Keys come out in byte
+/// order, values as they were written.
+pub(crate) fn apply(fresh: &str, diff: &Diff, set: &[(String, String)]) -> Result<String> {
+    let stored: BTreeMap<String, &RawValue> =
+        serde_json::from_str(fresh).map_err(Error::corrupt("data is not a JSON object"))?;
+    let mut merged: BTreeMap<&str, &str> = stored
+        .iter()
+        .filter(|(key, _)| !diff.removed.contains(&name_of(key)))
+        .map(|(key, value)| (key.as_str(), value.get()))
+        .collect();
+    for (key, value) in set {
+        merged.insert(key, value);
+    }
+    object_text(merged.into_iter())
+}
+
+/// Whether `key` is one of `names`.
+pub(crate) fn named(names: &[Name], key: &str) -> bool {
+    !names.is_empty() && names.contains(&name_of(key))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::base::Shape;
+    use super::*;
+
+    fn shape(entries: &[(&str, &str)]) -> Shape {
+        Shape::of_texts(entries.iter().copied())
+    }
+
+    #[test]
+    fn keeps_other_keys_applies_own_changes() {
+        // Loaded {a:1, b:1, gone:1}; this save set b=2, added c, removed gone.
+        let base = shape(&[("a", "1"), ("b", "1"), ("gone", "1")]);
+        let now = shape(&[("a", "1"), ("b", "2"), ("c", "[3]")]);
+        let diff = base.diff(&now);
+        let set = vec![
+            ("b".to_owned(), "2".to_owned()),
+            ("c".to_owned(), "[3]".to_owned()),
+        ];
+        // Meanwhile another save set a=9 and added x.
+        let fresh = r#"{"a":9,"b":1,"gone":1,"x":{"y":true}}"#;
+        assert_eq!(
+            apply(fresh, &diff, &set).unwrap(),
+            r#"{"a":9,"b":2,"c":[3],"x":{"y":true}}"#
+        );
+    }
+
+    #[test]
+    fn a_non_object_row_is_corrupt() {
+        let err = apply("[1]", &Diff::default(), &[]).unwrap_err();
+        assert!(matches!(err, Error::CorruptRow { .. }), "{err:?}");
+    }
+}
