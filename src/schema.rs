@@ -83,6 +83,8 @@ pub struct ColumnDef<'a> {
     pub name: &'a Ident,
     pub ty: ColumnType,
     pub nullable: bool,
+    /// The value `migrate` declares as the column's default, if any.
+    pub default: Option<&'static str>,
 }
 
 impl Default for Table {
@@ -109,6 +111,7 @@ impl Table {
             name,
             ty,
             nullable: false,
+            default: None,
         };
         let timestamp = ColumnType::Of(ColumnKind::Timestamp);
         let mut cols = vec![
@@ -118,15 +121,16 @@ impl Table {
         ];
         cols.extend(self.created_at.iter().map(|c| core(c, timestamp)));
         cols.extend(self.updated_at.iter().map(|c| core(c, timestamp)));
-        cols.extend(
-            self.version
-                .iter()
-                .map(|c| core(c, ColumnType::Of(ColumnKind::Integer))),
-        );
+        // Rows written by programs that do not know the column get version 0.
+        cols.extend(self.version.iter().map(|c| ColumnDef {
+            default: Some("0"),
+            ..core(c, ColumnType::Of(ColumnKind::Integer))
+        }));
         cols.extend(self.custom_columns.iter().map(|c| ColumnDef {
             name: &c.name,
             ty: ColumnType::Of(c.kind),
             nullable: c.nullable,
+            default: None,
         }));
         cols
     }

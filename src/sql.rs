@@ -39,11 +39,11 @@ pub(crate) struct Statements {
     pub touch: Arc<str>,
     /// sid
     pub destroy: Arc<str>,
-    /// now → count
+    /// now[, created after] → count
     pub count: Arc<str>,
     /// (none)
     pub clear: Arc<str>,
-    /// now → sid
+    /// now[, created after] → sid
     pub ids: Arc<str>,
     /// now, limit
     pub delete_expired: Arc<str>,
@@ -76,7 +76,8 @@ pub(crate) struct CustomColumnQueries {
 impl Statements {
     /// `touch_window`: whether `touch` skips a stored expiry inside the window;
     /// `lifetime`: whether `max_lifetime` is set, in which case `get`, `update`,
-    /// `update_data`, `touch` and the custom-column `list` end with one more condition,
+    /// `update_data`, `update_if`, `touch`, `count`, `ids` and the custom-column `list` end
+    /// with one more condition,
     /// `created_at > ?` (bound last).
     pub fn new<DB: Dialect>(table: &Table, touch_window: bool, lifetime: bool) -> Self {
         let sql = Sql::<DB> {
@@ -91,10 +92,12 @@ impl Statements {
             insert: sql.insert().into(),
             update: sql.update(true, false).into(),
             update_data: sql.update(false, false).into(),
-            update_if: table
-                .version
-                .is_some()
-                .then(|| [sql.update(true, true).into(), sql.update(false, true).into()]),
+            update_if: table.version.is_some().then(|| {
+                [
+                    sql.update(true, true).into(),
+                    sql.update(false, true).into(),
+                ]
+            }),
             touch: sql.touch(touch_window).into(),
             destroy: sql.destroy().into(),
             count: sql.count().into(),
@@ -327,7 +330,7 @@ impl<'t, DB: Dialect> Sql<'t, DB> {
             self.table,
             self.expires,
             p.next(TIME)
-        )
+        ) + self.within_lifetime(&mut p).as_str()
     }
 
     fn ids(&self) -> String {
@@ -338,7 +341,7 @@ impl<'t, DB: Dialect> Sql<'t, DB> {
             self.table,
             self.expires,
             p.next(TIME)
-        )
+        ) + self.within_lifetime(&mut p).as_str()
     }
 
     fn custom_column_queries(&self, col: &CustomColumn) -> CustomColumnQueries {

@@ -452,10 +452,9 @@ impl<DB: Dialect> SqlStore<DB> {
         let sql = &self.inner.sql;
         let with_expires = expiry == ExpiryWrite::New;
         let (op, statement) = match (&sql.update_if, over) {
-            (Some([update, update_data]), Some(_)) => (
-                "update_if",
-                if with_expires { update } else { update_data },
-            ),
+            (Some([update, update_data]), Some(_)) => {
+                ("update_if", if with_expires { update } else { update_data })
+            }
             _ if with_expires => ("update", &sql.update),
             _ => ("update_data", &sql.update_data),
         };
@@ -522,14 +521,14 @@ impl<DB: Dialect> SqlStore<DB> {
         Ok(())
     }
 
-    /// How many live (unexpired) sessions the table holds.
+    /// How many live sessions (not expired, nor past `max_lifetime`) the table holds.
     pub async fn length(&self) -> Result<u64> {
         let started = Instant::now();
         let rows = self
             .fetch(
                 "length",
                 &self.inner.sql.count,
-                &[DB::time_param(Utc::now())],
+                &self.with_lifetime(vec![DB::time_param(Utc::now())]),
                 &[SqlKind::Int],
             )
             .await?;
@@ -551,9 +550,9 @@ impl<DB: Dialect> SqlStore<DB> {
         Ok(n)
     }
 
-    /// The ids of all live sessions.
+    /// The ids of all live sessions (not expired, nor past `max_lifetime`).
     pub async fn ids(&self) -> Result<Vec<String>> {
-        let args = [DB::time_param(Utc::now())];
+        let args = self.with_lifetime(vec![DB::time_param(Utc::now())]);
         self.fetch_ids("ids", &self.inner.sql.ids, &args).await
     }
 

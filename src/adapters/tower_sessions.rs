@@ -131,7 +131,10 @@ fn put_base(data: &mut HashMap<String, serde_json::Value>, version: i64, shape: 
         shape,
         loaded_id: None,
     };
-    data.insert(BASE_KEY.to_owned(), serde_json::Value::String(base.encode()));
+    data.insert(
+        BASE_KEY.to_owned(),
+        serde_json::Value::String(base.encode()),
+    );
 }
 
 /// tower-sessions errors are strings: keep the whole chain in the message.

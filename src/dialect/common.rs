@@ -28,8 +28,11 @@ pub(crate) fn create_table_sql<DB: Backend>(table: &Table, inline: &str) -> Stri
                 (_, false) => " NOT NULL",
                 (_, true) => "",
             };
+            let default = col
+                .default
+                .map_or_else(String::new, |d| format!(" DEFAULT {d}"));
             format!(
-                "    {} {}{constraint}",
+                "    {} {}{constraint}{default}",
                 DB::quote(col.name.as_str()),
                 DB::column_type(col.ty)
             )

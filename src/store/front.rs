@@ -197,7 +197,9 @@ impl<DB: Dialect> SqlStore<DB> {
         let base = base.filter(|_| self.inner.table.version.is_some());
         let reference = match &base {
             Some(base) => Some(&base.shape),
-            None => seen.as_ref().and_then(|s| s.data.as_ref().map(|d| &d.shape)),
+            None => seen
+                .as_ref()
+                .and_then(|s| s.data.as_ref().map(|d| &d.shape)),
         };
         // Saved already, from the same base with the same content: nothing new. (Another
         // request from that base that made exactly the same changes is taken for the

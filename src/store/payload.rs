@@ -122,7 +122,9 @@ impl<'a> Payload<'a> {
 }
 
 /// A JSON object's text from its entries, given in key order, each value as JSON text.
-pub(crate) fn object_text<'e>(entries: impl ExactSizeIterator<Item = (&'e str, &'e str)>) -> Result<String> {
+pub(crate) fn object_text<'e>(
+    entries: impl ExactSizeIterator<Item = (&'e str, &'e str)>,
+) -> Result<String> {
     let mut text = String::with_capacity(2 + entries.len() * 16);
     text.push('{');
     for (i, (key, raw)) in entries.enumerate() {

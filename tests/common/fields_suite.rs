@@ -367,7 +367,10 @@ pub async fn missing_columns_are_named<B: Backend>(ctx: Ctx) {
     match &err {
         Error::MissingColumns { table: t, missing } => {
             assert_eq!(t, &table);
-            assert_eq!(missing, &["created_at", "updated_at", "version", "user_ref"]);
+            assert_eq!(
+                missing,
+                &["created_at", "updated_at", "version", "user_ref"]
+            );
         }
         other => panic!("expected MissingColumns, got {other:?}"),
     }

@@ -9,6 +9,8 @@ pub mod capture;
 pub mod checks_suite;
 pub mod fields_suite;
 pub mod hardening_suite;
+#[cfg(all(feature = "tower-sessions", feature = "async-session"))]
+pub mod merge_suite;
 #[cfg(any(feature = "postgres", feature = "mysql"))]
 pub mod outage_suite;
 pub mod prop_suite;
@@ -136,6 +138,19 @@ macro_rules! store_suite {
                 tower_non_object_data_is_a_decode_error,
                 tower_oversized_data_is_an_encode_error,
                 tower_axum_request_cycle,
+            );
+        }
+        #[cfg(all(feature = "tower-sessions", feature = "async-session"))]
+        mod concurrent_requests {
+            use super::common;
+            $crate::store_suite!(@tests $backend; merge_suite:
+                overlapping_requests_keep_both_changes,
+                tower_saves_merge_per_key,
+                async_session_saves_merge_and_regenerate_drops_the_old_id,
+                ended_sessions_stay_ended,
+                tower_session_cycle_id_and_clear,
+                merged_writes_keep_the_hook_hashed_ids_encryption_and_size_limit,
+                modify_never_loses_a_concurrent_change,
             );
         }
         #[cfg(all(feature = "tower-sessions", feature = "async-session"))]

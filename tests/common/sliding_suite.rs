@@ -42,8 +42,8 @@ const SECRET: &[u8] =
 /// A pause inside a request, between loading the session and saving it.
 #[derive(Clone, Default)]
 pub struct Pause {
-    loaded: Arc<Notify>,
-    resume: Arc<Notify>,
+    pub loaded: Arc<Notify>,
+    pub resume: Arc<Notify>,
 }
 
 impl Pause {
@@ -56,19 +56,21 @@ impl Pause {
 /// One browser: an app and the session cookie it was given.
 pub struct Client {
     app: App,
-    cookie: Option<String>,
+    pub cookie: Option<String>,
 }
 
 #[derive(Clone)]
-enum App {
+pub enum App {
     Tower(axum::Router),
     Tide(Arc<tide::Server<()>>),
     AxumSessions(axum06::Router),
 }
 
 /// Routes of every app: `/read` shows `n` without changing the session, `/bump` adds one
-/// to `n`, `/pause` reads `n` and waits on the pause before answering.
-fn app<DB: Dialect>(front: Front, store: SqlStore<DB>, pause: Pause) -> App {
+/// to `n`, `/pause` reads `n` and waits on the pause before answering; for overlapping
+/// changes, `/set_b` sets `b`, `/set_gone` sets `gone`, and `/hold_set_a` and
+/// `/hold_remove_gone` load the session, wait on the pause, then set `a` or remove `gone`.
+pub fn app<DB: Dialect>(front: Front, store: SqlStore<DB>, pause: Pause) -> App {
     match front {
         Front::Tower => App::Tower(tower_app(store, pause)),
         Front::Tide => App::Tide(Arc::new(tide_app(store, pause))),
@@ -99,10 +101,40 @@ fn tower_app<DB: Dialect>(store: SqlStore<DB>, pause: Pause) -> axum::Router {
         )
         .route(
             "/pause",
+            get({
+                let pause = pause.clone();
+                move |s: Session| async move {
+                    let n = read(&s).await;
+                    pause.hold().await;
+                    n
+                }
+            }),
+        )
+        .route(
+            "/set_b",
+            get(|s: Session| async move { s.insert("b", "from b").await.unwrap() }),
+        )
+        .route(
+            "/set_gone",
+            get(|s: Session| async move { s.insert("gone", 1).await.unwrap() }),
+        )
+        .route(
+            "/hold_set_a",
+            get({
+                let pause = pause.clone();
+                move |s: Session| async move {
+                    read(&s).await;
+                    pause.hold().await;
+                    s.insert("a", "from a").await.unwrap();
+                }
+            }),
+        )
+        .route(
+            "/hold_remove_gone",
             get(move |s: Session| async move {
-                let n = read(&s).await;
+                read(&s).await;
                 pause.hold().await;
-                n
+                s.remove_value("gone").await.unwrap();
             }),
         )
         .layer(
@@ -126,14 +158,44 @@ fn tide_app<DB: Dialect>(store: SqlStore<DB>, pause: Pause) -> tide::Server<()> 
             req.session_mut().insert("n", n)?;
             Ok(n.to_string())
         });
+    let held = pause.clone();
     app.at("/pause").get(move |req: tide::Request<()>| {
-        let pause = pause.clone();
+        let pause = held.clone();
         async move {
             let n = req.session().get::<u64>("n").unwrap_or(0);
             pause.hold().await;
             Ok(n.to_string())
         }
     });
+    app.at("/set_b")
+        .get(|mut req: tide::Request<()>| async move {
+            req.session_mut().insert("b", "from b")?;
+            Ok("")
+        });
+    app.at("/set_gone")
+        .get(|mut req: tide::Request<()>| async move {
+            req.session_mut().insert("gone", 1)?;
+            Ok("")
+        });
+    let held = pause.clone();
+    app.at("/hold_set_a")
+        .get(move |mut req: tide::Request<()>| {
+            let pause = held.clone();
+            async move {
+                pause.hold().await;
+                req.session_mut().insert("a", "from a")?;
+                Ok("")
+            }
+        });
+    app.at("/hold_remove_gone")
+        .get(move |mut req: tide::Request<()>| {
+            let pause = pause.clone();
+            async move {
+                pause.hold().await;
+                req.session_mut().remove("gone");
+                Ok("")
+            }
+        });
     app
 }
 
@@ -157,23 +219,51 @@ fn axum_sessions_app<DB: Dialect>(store: SqlStore<DB>, pause: Pause) -> axum06::
         )
         .route(
             "/pause",
-            get(move |s: ReadableSession| async move {
-                let n = s.get::<u64>("n").unwrap_or(0);
-                drop(s); // axum-sessions needs the handle back before it saves
+            get({
+                let pause = pause.clone();
+                move |s: ReadableSession| async move {
+                    let n = s.get::<u64>("n").unwrap_or(0);
+                    drop(s); // axum-sessions needs the handle back before it saves
+                    pause.hold().await;
+                    n.to_string()
+                }
+            }),
+        )
+        .route(
+            "/set_b",
+            get(|mut s: WritableSession| async move { s.insert("b", "from b").unwrap() }),
+        )
+        .route(
+            "/set_gone",
+            get(|mut s: WritableSession| async move { s.insert("gone", 1).unwrap() }),
+        )
+        .route(
+            "/hold_set_a",
+            get({
+                let pause = pause.clone();
+                move |mut s: WritableSession| async move {
+                    pause.hold().await;
+                    s.insert("a", "from a").unwrap();
+                }
+            }),
+        )
+        .route(
+            "/hold_remove_gone",
+            get(move |mut s: WritableSession| async move {
                 pause.hold().await;
-                n.to_string()
+                s.remove("gone");
             }),
         )
         .layer(SessionLayer::new(store, SECRET))
 }
 
 impl Client {
-    fn new(app: App) -> Self {
+    pub fn new(app: App) -> Self {
         Self { app, cookie: None }
     }
 
     /// A second browser tab: the same cookie, another app (instance) or the same one.
-    fn with_cookie(app: App, cookie: Option<String>) -> Self {
+    pub fn with_cookie(app: App, cookie: Option<String>) -> Self {
         Self { app, cookie }
     }
 

@@ -29,7 +29,6 @@ fn record(expiry: OffsetDateTime) -> Record {
     }
 }
 
-/// A new tower-sessions record holding `key: value`, expiring an hour from now.
 /// A record's data without the base a load (or create) puts under the reserved key.
 pub fn without_base(
     data: &std::collections::HashMap<String, serde_json::Value>,
@@ -39,6 +38,7 @@ pub fn without_base(
     data
 }
 
+/// A new tower-sessions record holding `key: value`, expiring an hour from now.
 pub fn new_record(key: &str, value: serde_json::Value) -> Record {
     Record {
         id: Id::default(),
