@@ -41,7 +41,7 @@ use tower_sessions_core::session_store::{self, ExpiredDeletion, SessionStore};
 
 use crate::dialect::Dialect;
 use crate::error::{Chain, Error};
-use crate::store::base::{Base, Shape, BASE_KEY};
+use crate::store::base::{Base, BASE_KEY};
 use crate::store::fingerprint;
 use crate::store::front::{Change, Track};
 use crate::store::payload::Payload;
@@ -66,7 +66,7 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
             .map_err(convert)?;
         // A later save of this record (in the same request) starts from what was written.
         if let Some(version) = version {
-            put_base(&mut record.data, version, shape);
+            put_base(&mut record.data, &Base::new(version, shape));
         }
         Ok(())
     }
@@ -100,8 +100,8 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
             .map_err(convert)?;
         Ok(found.map(|loaded| {
             let mut data = loaded.data;
-            if let Some(base) = loaded.base {
-                put_base(&mut data, base.version, base.shape);
+            if let Some(base) = &loaded.base {
+                put_base(&mut data, base);
             }
             Record {
                 id: *session_id,
@@ -124,13 +124,8 @@ impl<DB: Dialect> ExpiredDeletion for SqlStore<DB> {
     }
 }
 
-/// Puts the base of data at `version` with content `shape` into the record's data.
-fn put_base(data: &mut HashMap<String, serde_json::Value>, version: i64, shape: Shape) {
-    let base = Base {
-        version,
-        shape,
-        loaded_id: None,
-    };
+/// Puts `base` into the record's data.
+fn put_base(data: &mut HashMap<String, serde_json::Value>, base: &Base) {
     data.insert(
         BASE_KEY.to_owned(),
         serde_json::Value::String(base.encode()),

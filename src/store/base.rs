@@ -10,7 +10,7 @@
 //! request loaded (one conditional write) or another save came in between (re-read, apply
 //! this request's keys to what is there now, write again).
 //!
-//! The base is text (`1.<version>.<entries>[.<loaded id>]`, hex), about 50 bytes per
+//! The base is text (`1.<version>.<load>.<entries>[.<loaded id>]`, hex), about 50 bytes per
 //! top-level key, and lives only in the request's copy of the session.
 
 use std::sync::Arc;
@@ -120,6 +120,9 @@ pub(crate) struct Diff {
 pub(crate) struct Base {
     /// The row's version when it was loaded.
     pub version: i64,
+    /// A random number naming the load: two loads of one row (two requests) never share
+    /// one, so a save can tell its own earlier save from another request's.
+    pub load: u64,
     /// The data's shape when it was loaded.
     pub shape: Shape,
     /// The id the session was loaded under, where a front end can change a session's id
@@ -128,12 +131,24 @@ pub(crate) struct Base {
 }
 
 impl Base {
+    /// The base of a load (or create) of the row at `version`, holding `shape`.
+    pub(crate) fn new(version: i64, shape: Shape) -> Self {
+        Self {
+            version,
+            load: rand::random(),
+            shape,
+            loaded_id: None,
+        }
+    }
+
     /// The base as the text kept under [`BASE_KEY`].
     pub(crate) fn encode(&self) -> String {
-        let mut text = String::with_capacity(20 + self.shape.0.len() * 48);
+        let mut text = String::with_capacity(40 + self.shape.0.len() * 48);
         text.push_str(FORMAT);
         text.push('.');
         push_hex(&mut text, &self.version.to_be_bytes());
+        text.push('.');
+        push_hex(&mut text, &self.load.to_be_bytes());
         text.push('.');
         for entry in self.shape.0.iter() {
             push_hex(&mut text, &entry.name);
@@ -149,11 +164,12 @@ impl Base {
     /// A base from its text; `None` for anything this store did not write (the save is
     /// then a replace, as when the data was cleared).
     pub(crate) fn decode(text: &str) -> Option<Self> {
-        let mut parts = text.splitn(4, '.');
+        let mut parts = text.splitn(5, '.');
         if parts.next()? != FORMAT {
             return None;
         }
         let version = i64::from_be_bytes(from_hex(parts.next()?)?);
+        let load = u64::from_be_bytes(from_hex(parts.next()?)?);
         let entries = parts.next()?.as_bytes();
         if entries.len() % 48 != 0 {
             return None;
@@ -170,6 +186,7 @@ impl Base {
             .collect::<Option<Vec<_>>>()?;
         Some(Self {
             version,
+            load,
             shape: Shape::new(shape),
             loaded_id: parts.next().map(str::to_owned),
         })
@@ -207,17 +224,13 @@ mod tests {
     fn a_base_reads_back_as_written() {
         for loaded_id in [None, Some("aB+/x=".to_owned())] {
             let base = Base {
-                version: -42,
-                shape: shape(&[("a", "1"), ("b", "[2]")]),
                 loaded_id,
+                ..Base::new(-42, shape(&[("a", "1"), ("b", "[2]")]))
             };
             assert_eq!(Base::decode(&base.encode()), Some(base));
         }
-        let empty = Base {
-            version: i64::MAX,
-            shape: Shape::default(),
-            loaded_id: None,
-        };
+        let empty = Base::new(i64::MAX, Shape::default());
+        assert_ne!(empty.load, Base::new(i64::MAX, Shape::default()).load);
         assert_eq!(Base::decode(&empty.encode()), Some(empty));
     }
 

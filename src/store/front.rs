@@ -11,7 +11,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 #[cfg(feature = "tower-sessions")]
 use serde_json::Value;
 
-use super::base::{Base, Name, Shape};
+use super::base::{Base, Diff, Name, Shape};
 use super::known::{Key, Saved, Seen};
 use super::merge;
 use super::payload::{digest, object_text, Payload, Tracked};
@@ -103,6 +103,32 @@ pub(crate) struct Loaded<T> {
     pub base: Option<Base>,
 }
 
+/// A save with a base, as its merge needs it.
+struct Merge<'s> {
+    sid: &'s str,
+    key: Key,
+    /// What the save changed since its base.
+    diff: Diff,
+    /// The base's version.
+    base: i64,
+    /// The load the base came from.
+    load: u64,
+    /// The content the save holds.
+    shape: Shape,
+    expires: DateTime<Utc>,
+}
+
+impl Merge<'_> {
+    /// What this instance remembers of the save once it wrote `written`.
+    fn saved(&self, written: i64) -> Saved {
+        Saved {
+            load: self.load,
+            shape: self.shape.clone(),
+            written,
+        }
+    }
+}
+
 /// Whether `stored` is within `window` of `wanted`, on either side (the rule of `touch`).
 fn within(stored: DateTime<Utc>, wanted: DateTime<Utc>, window: TimeDelta) -> bool {
     (stored - wanted).abs() <= window
@@ -153,11 +179,10 @@ impl<DB: Dialect> SqlStore<DB> {
                 saved: seen.and_then(|s| s.saved),
             },
         );
-        let base = row.version.zip(shape).map(|(version, shape)| Base {
-            version,
-            shape,
-            loaded_id: None,
-        });
+        let base = row
+            .version
+            .zip(shape)
+            .map(|(version, shape)| Base::new(version, shape));
         Ok(Some(Loaded {
             data,
             expires: row.expires,
@@ -194,74 +219,114 @@ impl<DB: Dialect> SqlStore<DB> {
         let Some(shape) = change.shape() else {
             return self.refresh_expiry(sid, key, expires, stored_expires).await;
         };
-        let base = base.filter(|_| self.inner.table.version.is_some());
+        let base = base
+            .filter(|_| self.inner.table.version.is_some())
+            .map(|base| match seen.as_ref().and_then(|s| s.saved.as_ref()) {
+                // This very copy was saved before (a request that saves twice), and its
+                // data written as it was: it goes on from what it wrote.
+                Some(saved) if saved.load == base.load => Base {
+                    version: saved.written,
+                    shape: saved.shape.clone(),
+                    ..base
+                },
+                _ => base,
+            });
         let reference = match &base {
             Some(base) => Some(&base.shape),
             None => seen
                 .as_ref()
                 .and_then(|s| s.data.as_ref().map(|d| &d.shape)),
         };
-        // Saved already, from the same base with the same content: nothing new. (Another
-        // request from that base that made exactly the same changes is taken for the
-        // same one: its changes are in the row already.)
-        let repeated = base.as_ref().is_some_and(|b| {
-            seen.as_ref()
-                .and_then(|s| s.saved.as_ref())
-                .is_some_and(|saved| saved.base == b.version && saved.shape == shape)
-        });
-        if reference == Some(&shape) || repeated {
+        if reference == Some(&shape) {
             return self.refresh_expiry(sid, key, expires, stored_expires).await;
         }
-        let diff = base.as_ref().map(|b| b.shape.diff(&shape));
-        let saved = base.as_ref().map(|b| Saved {
-            base: b.version,
-            shape: shape.clone(),
-        });
-        let payload = change.payload(shape)?;
+        let Some(base) = base else {
+            // No base: the data replaces what is stored (a live row only).
+            let payload = change.payload(shape)?;
+            let tracked = payload.tracked.clone();
+            return match self
+                .write_data(sid, payload, expires, stored_expires, None)
+                .await?
+            {
+                Some((stored, _)) => {
+                    let seen = Seen {
+                        data: tracked,
+                        expires: stored,
+                        saved: None,
+                    };
+                    self.inner.known.put(key, seen);
+                    Ok(())
+                }
+                None => {
+                    self.inner.known.forget(key);
+                    Ok(())
+                }
+            };
+        };
+        let merge = Merge {
+            sid,
+            key,
+            diff: base.shape.diff(&shape),
+            base: base.version,
+            load: base.load,
+            shape,
+            expires,
+        };
+        let payload = change.payload(merge.shape.clone())?;
         let tracked = payload.tracked.clone();
-        let over = base.as_ref().map(|b| b.version);
-        if let Some(stored) = self
-            .write_data(sid, payload, expires, stored_expires, over)
+        match self
+            .write_data(sid, payload, expires, stored_expires, Some(merge.base))
             .await?
         {
-            let seen = Seen {
-                data: tracked,
-                expires: stored,
-                saved,
-            };
-            self.inner.known.put(key, seen);
-            return Ok(());
+            Some((stored, written)) => {
+                let seen = Seen {
+                    data: tracked,
+                    expires: stored,
+                    saved: Some(merge.saved(written)),
+                };
+                self.inner.known.put(key, seen);
+                Ok(())
+            }
+            // No row at that version: destroyed or expired (then nothing is written), or
+            // another save came first.
+            None => self.merge_and_write(&merge, &change).await,
         }
-        // No row at that version: destroyed or expired (then nothing is written), or
-        // another save came first.
-        let Some(diff) = diff else {
-            self.inner.known.forget(key);
-            return Ok(());
-        };
-        let set = change.values(&diff.set)?;
+    }
+
+    /// Applies a save's changes to the row as it is now (`row`, or read afresh) and writes
+    /// the result over the version read; again, up to [`MERGE_ATTEMPTS`] times, while
+    /// other writes come in between. A row gone meanwhile stays gone.
+    async fn merge_and_write(&self, merge: &Merge<'_>, change: &Change<'_>) -> Result<()> {
+        let set = change.values(&merge.diff.set)?;
         for _ in 0..MERGE_ATTEMPTS {
-            let Some(row) = self.fetch_row("save", sid).await? else {
-                self.inner.known.forget(key);
+            let Some(fresh) = self.fetch_row("save", merge.sid).await? else {
+                self.inner.known.forget(merge.key);
                 return Ok(());
             };
-            let merged = Payload::text(merge::apply(&row.text, &diff, &set)?);
+            let merged = Payload::text(merge::apply(&fresh.text, &merge.diff, &set)?);
             let written = self
-                .write_data(sid, merged, expires, Some(row.expires), row.version)
+                .write_data(
+                    merge.sid,
+                    merged,
+                    merge.expires,
+                    Some(fresh.expires),
+                    fresh.version,
+                )
                 .await?;
-            if let Some(stored) = written {
-                // The merged content is not what this instance loaded: only the expiry
-                // and this save are known.
+            if let Some((stored, _)) = written {
+                // The row holds more than this copy: only its expiry is known, and a later
+                // save of the copy goes on from its base again.
                 let seen = Seen {
                     data: None,
                     expires: stored,
-                    saved,
+                    saved: None,
                 };
-                self.inner.known.put(key, seen);
+                self.inner.known.put(merge.key, seen);
                 return Ok(());
             }
-            if row.version.is_none() {
+            if fresh.version.is_none() {
                 // Written without a version condition, and no row: gone meanwhile.
-                self.inner.known.forget(key);
+                self.inner.known.forget(merge.key);
                 return Ok(());
             }
         }
@@ -272,7 +337,7 @@ impl<DB: Dialect> SqlStore<DB> {
 
     /// Writes `data` to the live row `sid` (over version `over`, when given): with the new
     /// expiry, or keeping the stored one when it is known and within `touch_after` of it.
-    /// The stored expiry after the write, or `None` when no row was written.
+    /// The stored expiry and the version after the write, or `None` when no row was written.
     async fn write_data(
         &self,
         sid: &str,
@@ -280,7 +345,7 @@ impl<DB: Dialect> SqlStore<DB> {
         expires: DateTime<Utc>,
         stored_expires: Option<DateTime<Utc>>,
         over: Option<i64>,
-    ) -> Result<Option<DateTime<Utc>>> {
+    ) -> Result<Option<(DateTime<Utc>, i64)>> {
         let window = self.inner.options.touch_after;
         // A stored expiry inside the window stays: the write then leaves the expiry index
         // alone (and PostgreSQL can update the row in place).
@@ -289,8 +354,9 @@ impl<DB: Dialect> SqlStore<DB> {
             _ => (ExpiryWrite::New, expires),
         };
         let values = self.row_values(sid, data, Some(expires))?;
+        let version = values.version;
         let rows = self.update_row(values, expiry, over).await?;
-        Ok((rows > 0).then_some(after))
+        Ok((rows > 0).then_some((after, version)))
     }
 
     /// The save of unchanged data: the expiry refreshed as `touch` does it, or nothing

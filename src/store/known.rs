@@ -27,17 +27,19 @@ pub(crate) struct Seen {
     pub data: Option<Tracked>,
     /// The stored expiry.
     pub expires: DateTime<Utc>,
-    /// This instance's last save of the session with a base: the base's version and the
-    /// content it saved. A save from the same base with the same content again (a request
-    /// that saves twice) has nothing new to write.
+    /// This instance's last save of the session that wrote its copy as it was. A later save
+    /// of the same copy (a request that saves twice) goes on from there: it writes only
+    /// what changed since, over the version written.
     pub saved: Option<Saved>,
 }
 
-/// A save, by its base's version and the content it saved.
+/// A save written as it was (no merge): the load its copy came from, the content it wrote
+/// and the version it wrote.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Saved {
-    pub base: i64,
+    pub load: u64,
     pub shape: Shape,
+    pub written: i64,
 }
 
 /// The key of a session id in the table.

@@ -209,7 +209,8 @@ pub async fn hashed_ids_never_reach_the_table<B: Backend>(ctx: Ctx) {
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(loaded.data, record.data);
+        use super::tower_sessions_suite::without_base;
+        assert_eq!(without_base(&loaded.data), without_base(&record.data));
         SessionStore::save(&hashed, &loaded).await.unwrap();
         secrets.push(record.id.to_string());
     }

@@ -108,6 +108,7 @@ macro_rules! store_suite {
             #[cfg(feature = "tower-sessions")]
             $crate::store_suite!(@tests $backend; prop_suite:
                 tower_sessions_roundtrip,
+                merge_interleavings,
             );
             #[cfg(feature = "async-session")]
             $crate::store_suite!(@tests $backend; prop_suite:

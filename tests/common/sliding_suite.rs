@@ -823,7 +823,7 @@ pub async fn a_row_rewritten_elsewhere_is_compared_by_its_new_content<B: Backend
     let mut record = super::tower_sessions_suite::new_record("n", json!(1));
     SessionStore::create(&store, &mut record).await.unwrap();
     let first = load_live(&store, &record.id).await;
-    assert_eq!(first.data, record.data);
+    assert_eq!(without_base(&first.data), without_base(&record.data));
 
     // Another writer changes the row.
     B::exec(

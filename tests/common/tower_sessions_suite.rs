@@ -38,6 +38,14 @@ pub fn without_base(
     data
 }
 
+/// A record as the application sees its data: without the base (each load's differs).
+pub fn plain(record: Option<Record>) -> Option<Record> {
+    record.map(|r| Record {
+        data: without_base(&r.data),
+        ..r
+    })
+}
+
 /// A new tower-sessions record holding `key: value`, expiring an hour from now.
 pub fn new_record(key: &str, value: serde_json::Value) -> Record {
     Record {
@@ -59,8 +67,8 @@ pub async fn tower_roundtrip_and_expiry<B: Backend>(ctx: Ctx) {
     let mut rec = record(OffsetDateTime::now_utc() + Duration::hours(1));
     SessionStore::create(&s, &mut rec).await.unwrap();
     assert_eq!(
-        SessionStore::load(&s, &rec.id).await.unwrap(),
-        Some(rec.clone())
+        plain(SessionStore::load(&s, &rec.id).await.unwrap()),
+        plain(Some(rec.clone()))
     );
     // The row holds the data map as a plain JSON object, like every front end.
     let stored = s.get(&rec.id.to_string()).await.unwrap().unwrap();
@@ -102,7 +110,10 @@ pub async fn tower_create_never_overwrites_on_id_collision<B: Backend>(ctx: Ctx)
         json!({ "owner": "someone else" }),
         "the existing session is untouched"
     );
-    assert_eq!(SessionStore::load(&s, &rec.id).await.unwrap(), Some(rec));
+    assert_eq!(
+        plain(SessionStore::load(&s, &rec.id).await.unwrap()),
+        plain(Some(rec))
+    );
     B::cleanup(pool, &ctx).await;
 }
 
@@ -162,8 +173,12 @@ pub async fn tower_oversized_data_is_an_encode_error<B: Backend>(ctx: Ctx) {
     let kept = SessionStore::load(&s, &rec.id)
         .await
         .unwrap()
-        .map(|r| r.data);
-    assert_eq!(kept, Some(rec.data), "the stored session is kept");
+        .map(|r| without_base(&r.data));
+    assert_eq!(
+        kept,
+        Some(without_base(&rec.data)),
+        "the stored session is kept"
+    );
     assert_eq!(s.length().await.unwrap(), 1);
     B::cleanup(pool, &ctx).await;
 }
