@@ -13,6 +13,12 @@
 //! The base is text (`1.<version>.<load>.<entries>[.<loaded id>]`, hex), about 50 bytes per
 //! top-level key, and lives only in the request's copy of the session.
 
+// Without a front end only the content type (`Shape`) and `BASE_KEY` are used.
+#![cfg_attr(
+    not(any(feature = "tower-sessions", feature = "async-session")),
+    allow(dead_code)
+)]
+
 use std::sync::Arc;
 
 use super::payload::{digest, Digest};

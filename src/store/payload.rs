@@ -98,6 +98,7 @@ impl<'a> Payload<'a> {
     }
 
     /// `text`, with what the store remembers of it once written: its digest and `shape`.
+    #[cfg(any(feature = "tower-sessions", feature = "async-session"))]
     pub(crate) fn tracked(text: String, shape: Shape) -> Self {
         Self {
             tracked: Some(Tracked {
@@ -122,6 +123,7 @@ impl<'a> Payload<'a> {
 }
 
 /// A JSON object's text from its entries, given in key order, each value as JSON text.
+#[cfg(any(feature = "tower-sessions", feature = "async-session"))]
 pub(crate) fn object_text<'e>(
     entries: impl ExactSizeIterator<Item = (&'e str, &'e str)>,
 ) -> Result<String> {
