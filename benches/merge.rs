@@ -18,7 +18,7 @@ mod common;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use common::raw::{Raw, RawMySql, RawPg, RawSqlite, RawSql};
+use common::raw::{Raw, RawMySql, RawPg, RawSql, RawSqlite};
 use common::{timed, Report};
 use criterion::Criterion;
 use serde_json::{json, Value};

@@ -274,16 +274,17 @@ impl<DB: Dialect> Builder<DB> {
 
     /// How many sessions one store instance (and its clones) remembers the last loaded or
     /// written state of (default [`DEFAULT_TRACKED_SESSIONS`](crate::DEFAULT_TRACKED_SESSIONS);
-    /// 0 turns it off): digests of the data's text and content and the stored expiry,
-    /// about 75 bytes each, keyed by a digest of the id.
+    /// 0 turns it off): the stored expiry and, for tower-sessions, digests of the data's
+    /// text and of each top-level value (about 100 bytes plus 24 per top-level key), keyed
+    /// by a digest of the id.
     ///
-    /// tower-sessions' save carries no "changed" flag, so the store compares the data it is
-    /// given with what it last loaded or wrote for that session: equal data takes the
-    /// `touch` path, and an unchanged copy held by one app instance does not overwrite newer
-    /// data another instance wrote. Knowing the stored expiry also lets an unchanged save
-    /// inside `touch_after` skip its statement (all front ends). A session that has been
-    /// forgotten (more sessions active than this) is written in full on its next save,
-    /// as a store without change detection would.
+    /// Knowing the stored expiry lets an unchanged save inside `touch_after` skip its
+    /// statement (all front ends); knowing the text a load returns again lets it skip the
+    /// walk of the data. Whether a save changed anything, and what, comes from the base the
+    /// session carries from its load (see the README's "Concurrent requests"), not from this
+    /// memory; only a save without a base (its data cleared) is compared with it. A session
+    /// that has been forgotten (more sessions active than this) costs at most a walk of its
+    /// data and one touch statement.
     pub fn tracked_sessions(mut self, sessions: usize) -> Self {
         self.options.tracked_sessions = sessions;
         self

@@ -42,6 +42,14 @@
 //!   (astronomically unlikely) id collision it is regenerated and inserted again. A loaded
 //!   session is only updated, so a session destroyed meanwhile (a logout in another
 //!   request) stays destroyed.
+//! - `load_session` puts the session's base (the row's version, a digest of each value and
+//!   the id it was loaded under) into its data under [`BASE_KEY`], so
+//!   [`Session::len`] counts one entry more than the application inserted; no write ever
+//!   stores it. A changed session's `store_session` writes only over the version it was
+//!   loaded from, and when another save came in between applies its own changes (the keys
+//!   it set or removed) to the row as it is now: overlapping requests keep each other's
+//!   changes. A loaded session that was [`Session::regenerate`]d (at login) is inserted
+//!   under its new id and the row of its old id is deleted.
 //! - A loaded session whose [`Session::data_changed`] is `false` writes no data: its
 //!   expiry is refreshed under the rules of [`touch`](SqlStore::touch) (nothing within
 //!   `touch_after`, nothing at all under `disable_touch`). tide (which saves unchanged

@@ -18,16 +18,21 @@
 //!   again: an existing session is never overwritten.
 //! - `save` only updates an existing row, so a session destroyed by one request (a
 //!   logout) is not brought back by another request that was still holding it.
-//! - `save` of a session whose data is what this store instance last loaded or wrote for
-//!   it writes no data: it refreshes the expiry only, under the rules of
-//!   [`touch`](SqlStore::touch) (nothing within `touch_after`, nothing at all under
-//!   `disable_touch`). So sliding sessions (`Expiry::OnInactivity` with
-//!   `with_always_save(true)`) cost no write on a read-only request, and an unchanged copy
-//!   held by one app instance does not overwrite newer data written by another (while
-//!   this instance has not loaded the session again meanwhile; see the README). Data is
-//!   compared by a digest of its content (keys in sorted order at every depth), whatever
-//!   the map order.
-//!   See [`Builder::tracked_sessions`](crate::Builder::tracked_sessions) for the bound.
+//! - `load` puts the session's base (the row's version and a digest of each top-level value)
+//!   into the record's data under [`BASE_KEY`]; no write ever stores it.
+//! - `save` of a record whose data is its base's writes no data: it refreshes the expiry
+//!   only, under the rules of [`touch`](SqlStore::touch) (nothing within `touch_after`,
+//!   nothing at all under `disable_touch`). So sliding sessions (`Expiry::OnInactivity`
+//!   with `with_always_save(true)`) cost no write on a read-only request. Data is compared
+//!   by a digest of its content (keys in sorted order at every depth), whatever the map
+//!   order.
+//! - `save` of changed data writes only over the version the record was loaded from; when
+//!   another save came in between, it applies its own changes (the top-level keys it set or
+//!   removed) to the row as it is now. Overlapping requests of one session therefore keep
+//!   each other's changes, on one app instance or many (see the README's "Concurrent
+//!   requests"). A record without a base (after `Session::clear`) replaces the data.
+//!   See [`Builder::tracked_sessions`](crate::Builder::tracked_sessions) for what the store
+//!   remembers between requests.
 //! - `load` never returns an expired session. The stored data is the record's data map
 //!   as a JSON object, the same layout every front end uses, parsed once into the map.
 

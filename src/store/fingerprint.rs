@@ -1,5 +1,6 @@
-//! A digest of a session's data *content*, for a front end that must tell a changed session
-//! from an unchanged one itself (tower-sessions' `Record` carries no change flag).
+//! A digest of each top-level value's *content* in a session's data, for a front end that
+//! must tell a changed session from an unchanged one, and which keys changed, itself
+//! (tower-sessions' `Record` carries no change flag).
 //!
 //! The tree of JSON values is walked once and an unambiguous encoding of it is streamed
 //! into BLAKE3: every node is a tag and a length (or an integer, each self-delimiting)
@@ -8,8 +9,8 @@
 //! iteration order, and whether or not serde_json's `preserve_order` is on somewhere in
 //! the build. Nothing is serialized to JSON: walking the tree costs about half a
 //! serialization of it (typical session data, 4 KiB to 1 MiB). What is allocated: one
-//! buffer, the top-level map's entry list (a `HashMap` must be sorted), nested maps' lists
-//! only under `preserve_order`, and the text of each float.
+//! buffer, the list of top-level digests, nested maps' entry lists only under
+//! `preserve_order`, and the text of each float.
 
 use serde_json::{Number, Value};
 use std::collections::HashMap;
