@@ -198,6 +198,15 @@ impl<DB: Dialect> Builder<DB> {
         self
     }
 
+    /// Opt-in strict merging: a save that finds that another request changed (or removed)
+    /// one of the very keys it changed since its load fails with
+    /// [`Error::KeyConflict`] instead of the later save's value winning; nothing of it is
+    /// written. Saves that changed different keys still merge. Default `false`.
+    pub fn strict_merge(mut self, strict: bool) -> Self {
+        self.options.strict_merge = strict;
+        self
+    }
+
     /// Name of the data version column (default `version`, a 64-bit integer). Each write
     /// of new data stores a fresh random number in it, so that a framework's save can tell
     /// whether the row changed since its request loaded it, and merge instead of

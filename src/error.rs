@@ -106,6 +106,15 @@ pub enum Error {
         attempts: u32,
     },
 
+    /// With [`strict_merge`](crate::Builder::strict_merge): another request changed `keys`
+    /// of the top-level keys this save changed too, since this save's load. Nothing of this
+    /// save was written; what the other request wrote is kept.
+    #[error("another request changed {keys} of the keys this save changed")]
+    KeyConflict {
+        /// How many keys both changed.
+        keys: usize,
+    },
+
     /// The expiry reaper was started outside a Tokio runtime, which it needs to run on.
     #[error("the expiry reaper must be started from within a Tokio runtime")]
     NoRuntime,

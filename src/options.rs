@@ -42,6 +42,8 @@ pub(crate) struct Options {
     pub max_lifetime: Option<TimeDelta>,
     /// Each statement in a transaction of its own (for transaction poolers).
     pub transaction_pooling: bool,
+    /// A merged save fails when another writer changed one of its keys.
+    pub strict_merge: bool,
     /// Ids hashed, data encrypted.
     pub at_rest: AtRest,
 }
@@ -61,6 +63,7 @@ impl Default for Options {
             operation_timeout: DEFAULT_OPERATION_TIMEOUT,
             max_lifetime: None,
             transaction_pooling: false,
+            strict_merge: false,
             at_rest: AtRest::default(),
         }
     }

@@ -75,6 +75,12 @@ impl Shape {
         )
     }
 
+    /// The value digest of the key named `name`, if the data has it.
+    pub(crate) fn value_of(&self, name: &Name) -> Option<&Digest> {
+        let i = self.0.binary_search_by(|e| e.name.cmp(name)).ok()?;
+        self.0.get(i).map(|e| &e.value)
+    }
+
     /// What `current` changed from this shape: the names it set (new, or with another
     /// value) and the names it no longer has.
     pub(crate) fn diff(&self, current: &Shape) -> Diff {

@@ -33,6 +33,11 @@ pub(crate) fn of_map(data: &HashMap<String, Value>) -> Shape {
     )
 }
 
+/// The content digest of one value.
+pub(crate) fn of_value(value: &Value) -> Digest {
+    Encoder::new().digest_of(value)
+}
+
 // Node tags.
 const NULL: u8 = 0;
 const FALSE: u8 = 1;

@@ -14,7 +14,7 @@ use serde_json::Value;
 use super::base::{Base, Diff, Name, Shape};
 use super::known::{Key, Saved, Seen};
 use super::merge;
-use super::payload::{digest, object_text, Payload, Tracked};
+use super::payload::{digest, object_text, Digest, Payload, Tracked};
 use super::{check_sid, ExpiryWrite, SqlStore, MERGE_ATTEMPTS};
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
@@ -64,6 +64,21 @@ impl Change<'_> {
         }
     }
 
+    /// The digest of a value given as JSON text, as [`shape`](Self::shape) takes it.
+    fn digest_of(&self, text: &str) -> Result<Digest> {
+        match self {
+            #[cfg(feature = "tower-sessions")]
+            Change::Map(_) => {
+                let value: Value =
+                    serde_json::from_str(text).map_err(Error::corrupt("data is not valid JSON"))?;
+                Ok(super::fingerprint::of_value(&value))
+            }
+            _ => Ok(digest(
+                text.trim_matches([' ', '\t', '\n', '\r']).as_bytes(),
+            )),
+        }
+    }
+
     /// `(key, JSON text)` of each key named in `names`.
     fn values(&self, names: &[Name]) -> Result<Vec<(String, String)>> {
         match self {
@@ -109,8 +124,9 @@ struct Merge<'s> {
     key: Key,
     /// What the save changed since its base.
     diff: Diff,
-    /// The base's version.
+    /// The base's version and content.
     base: i64,
+    base_shape: Shape,
     /// The load the base came from.
     load: u64,
     /// The content the save holds.
@@ -267,6 +283,7 @@ impl<DB: Dialect> SqlStore<DB> {
             sid,
             key,
             diff: base.shape.diff(&shape),
+            base_shape: base.shape.clone(),
             base: base.version,
             load: base.load,
             shape,
@@ -303,6 +320,18 @@ impl<DB: Dialect> SqlStore<DB> {
                 self.inner.known.forget(merge.key);
                 return Ok(());
             };
+            if self.inner.options.strict_merge {
+                let keys = merge::contested(
+                    &fresh.text,
+                    &merge.base_shape,
+                    &merge.shape,
+                    &merge.diff,
+                    |text| change.digest_of(text),
+                )?;
+                if keys > 0 {
+                    return Err(Error::KeyConflict { keys });
+                }
+            }
             let merged = Payload::text(merge::apply(&fresh.text, &merge.diff, &set)?);
             let written = self
                 .write_data(

@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 
 use serde_json::value::RawValue;
 
-use super::base::{name_of, Diff, Name};
+use super::base::{name_of, Diff, Name, Shape};
 use super::payload::object_text;
+use super::payload::Digest;
 use crate::error::{Error, Result};
 
 /// `fresh` (the stored data's JSON text) with `diff` applied: each key in `set` takes its
@@ -25,6 +26,36 @@ pub(crate) fn apply(fresh: &str, diff: &Diff, set: &[(String, String)]) -> Resul
         merged.insert(key, value);
     }
     object_text(merged.into_iter())
+}
+
+/// How many of the keys a save changed (`diff`, from `base` to `current`) another writer
+/// changed too: keys whose value in `fresh` (its digest by `digest_of`) is neither the
+/// base's nor the save's own.
+pub(crate) fn contested(
+    fresh: &str,
+    base: &Shape,
+    current: &Shape,
+    diff: &Diff,
+    digest_of: impl Fn(&str) -> Result<Digest>,
+) -> Result<usize> {
+    let stored: BTreeMap<String, &RawValue> =
+        serde_json::from_str(fresh).map_err(Error::corrupt("data is not a JSON object"))?;
+    let mut fresh_of: BTreeMap<Name, Digest> = BTreeMap::new();
+    for (key, value) in &stored {
+        let name = name_of(key);
+        if diff.set.contains(&name) || diff.removed.contains(&name) {
+            fresh_of.insert(name, digest_of(value.get())?);
+        }
+    }
+    Ok(diff
+        .set
+        .iter()
+        .chain(&diff.removed)
+        .filter(|name| {
+            let now = fresh_of.get(*name);
+            now != base.value_of(name) && now != current.value_of(name)
+        })
+        .count())
 }
 
 /// Whether `key` is one of `names`.
@@ -56,6 +87,25 @@ mod tests {
         assert_eq!(
             apply(fresh, &diff, &set).unwrap(),
             r#"{"a":9,"b":2,"c":[3],"x":{"y":true}}"#
+        );
+    }
+
+    #[test]
+    fn contested_keys_are_those_another_writer_set_otherwise() {
+        let base = shape(&[("a", "1"), ("b", "1"), ("c", "1")]);
+        // This save: a=2, b removed, c=2.
+        let now = shape(&[("a", "2"), ("c", "2")]);
+        let diff = base.diff(&now);
+        let digest = |t: &str| Ok(super::super::payload::digest(t.as_bytes()));
+        // Another writer: a=3 (contested), b removed too (not), c=2 too (not), d added.
+        let fresh = r#"{"a":3,"c":2,"d":1}"#;
+        assert_eq!(contested(fresh, &base, &now, &diff, digest).unwrap(), 1);
+        // Another writer changed b, which this save removed: contested.
+        let fresh = r#"{"a":1,"b":5,"c":1}"#;
+        assert_eq!(contested(fresh, &base, &now, &diff, digest).unwrap(), 1);
+        assert_eq!(
+            contested(r#"{"a":1,"b":1,"c":1,"x":0}"#, &base, &now, &diff, digest).unwrap(),
+            0
         );
     }
 

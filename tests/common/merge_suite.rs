@@ -570,3 +570,62 @@ pub async fn modify_never_loses_a_concurrent_change<B: Backend>(ctx: Ctx) {
     ));
     B::cleanup(pool, &ctx).await;
 }
+
+/// `strict_merge(true)`: a save that meets another request's change of one of its own keys
+/// is refused (typed error, nothing of it written); changes of different keys still merge.
+pub async fn strict_merge_refuses_a_key_both_changed<B: Backend>(ctx: Ctx) {
+    use async_session::{Session, SessionStore};
+    let pool = pool_or_skip!(B, ctx);
+    let table = ctx.table("strict");
+    let (a, b) = instances::<B>((&pool, &pool), &table, true, |b| b.strict_merge(true)).await;
+
+    // tower-sessions.
+    let mut record = super::tower_sessions_suite::new_record("k", json!(0));
+    TowerStore::create(&a, &mut record).await.unwrap();
+    let id = record.id;
+    let (mut ra, mut rb) = (load(&a, &id).await, load(&b, &id).await);
+    set(&mut ra, "k", json!("A"));
+    TowerStore::save(&a, &ra).await.unwrap();
+    set(&mut rb, "k", json!("B"));
+    set(&mut rb, "other", json!(1));
+    let err = TowerStore::save(&b, &rb).await.unwrap_err();
+    assert!(
+        matches!(err, TowerError::Backend(ref m) if m.contains("changed 1 of the keys")),
+        "{err:?}"
+    );
+    assert_eq!(
+        a.get(&id.to_string()).await.unwrap().unwrap().data,
+        json!({ "k": "A" }),
+        "nothing of the refused save written"
+    );
+    let (mut ra, mut rb) = (load(&a, &id).await, load(&b, &id).await);
+    set(&mut ra, "x", json!(1));
+    TowerStore::save(&a, &ra).await.unwrap();
+    set(&mut rb, "y", json!(2));
+    TowerStore::save(&b, &rb).await.unwrap();
+    assert_eq!(
+        a.get(&id.to_string()).await.unwrap().unwrap().data,
+        json!({ "k": "A", "x": 1, "y": 2 }),
+        "different keys merge"
+    );
+
+    // async-session: the same key changed by both, and a key one removed and one changed.
+    let mut session = Session::new();
+    session.insert("k", 0).unwrap();
+    session.insert("gone", 0).unwrap();
+    let cookie = a.store_session(session).await.unwrap().unwrap();
+    let mut sa = a.load_session(cookie.clone()).await.unwrap().unwrap();
+    let mut sb = b.load_session(cookie.clone()).await.unwrap().unwrap();
+    sa.insert("gone", 1).unwrap();
+    a.store_session(sa).await.unwrap();
+    sb.remove("gone");
+    let err = b.store_session(sb).await.unwrap_err();
+    let err = err.downcast::<sqlx_session_store::Error>().unwrap();
+    assert!(
+        matches!(err, sqlx_session_store::Error::KeyConflict { keys: 1 }),
+        "{err:?}"
+    );
+    let stored = a.load_session(cookie).await.unwrap().unwrap();
+    assert_eq!(stored.get::<u64>("gone"), Some(1));
+    B::cleanup(pool, &ctx).await;
+}

@@ -152,6 +152,7 @@ macro_rules! store_suite {
                 tower_session_cycle_id_and_clear,
                 merged_writes_keep_the_hook_hashed_ids_encryption_and_size_limit,
                 modify_never_loses_a_concurrent_change,
+                strict_merge_refuses_a_key_both_changed,
             );
         }
         #[cfg(all(feature = "tower-sessions", feature = "async-session"))]
