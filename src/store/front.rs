@@ -15,7 +15,7 @@ use super::base::{Base, Diff, Name, Shape};
 use super::known::{Key, Saved, Seen};
 use super::merge;
 use super::payload::{digest, object_text, Digest, Payload, Tracked};
-use super::{check_sid, ExpiryWrite, SqlStore, MERGE_ATTEMPTS};
+use super::{check_sid, ExpiryWrite, SqlStore, StoredRow, MERGE_ATTEMPTS};
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 
@@ -135,7 +135,7 @@ struct Merge<'s> {
 }
 
 impl Merge<'_> {
-    /// What this instance remembers of the save once it wrote `written`.
+    /// What this instance remembers of the save once it wrote version `written`.
     fn saved(&self, written: i64) -> Saved {
         Saved {
             load: self.load,
@@ -235,18 +235,7 @@ impl<DB: Dialect> SqlStore<DB> {
         let Some(shape) = change.shape() else {
             return self.refresh_expiry(sid, key, expires, stored_expires).await;
         };
-        let base = base
-            .filter(|_| self.inner.table.version.is_some())
-            .map(|base| match seen.as_ref().and_then(|s| s.saved.as_ref()) {
-                // This very copy was saved before (a request that saves twice), and its
-                // data written as it was: it goes on from what it wrote.
-                Some(saved) if saved.load == base.load => Base {
-                    version: saved.written,
-                    shape: saved.shape.clone(),
-                    ..base
-                },
-                _ => base,
-            });
+        let base = base.filter(|_| self.inner.table.version.is_some());
         let reference = match &base {
             Some(base) => Some(&base.shape),
             None => seen
@@ -289,6 +278,26 @@ impl<DB: Dialect> SqlStore<DB> {
             shape,
             expires,
         };
+        // This copy was saved before with the same content (a request that saves twice: a
+        // handler's `save`, then the layer's): nothing to write while the row still holds
+        // what that save wrote. One read tells; otherwise its changes are merged again.
+        let saved_before = seen
+            .as_ref()
+            .and_then(|s| s.saved.as_ref())
+            .filter(|saved| saved.load == merge.load && saved.shape == merge.shape)
+            .map(|saved| saved.written);
+        if let Some(written) = saved_before {
+            let Some(row) = self.fetch_row("save", sid).await? else {
+                self.inner.known.forget(key);
+                return Ok(());
+            };
+            if row.version == Some(written) {
+                return self
+                    .refresh_expiry(sid, key, expires, Some(row.expires))
+                    .await;
+            }
+            return self.merge_and_write(&merge, &change, Some(row)).await;
+        }
         let payload = change.payload(merge.shape.clone())?;
         let tracked = payload.tracked.clone();
         match self
@@ -306,19 +315,30 @@ impl<DB: Dialect> SqlStore<DB> {
             }
             // No row at that version: destroyed or expired (then nothing is written), or
             // another save came first.
-            None => self.merge_and_write(&merge, &change).await,
+            None => self.merge_and_write(&merge, &change, None).await,
         }
     }
 
     /// Applies a save's changes to the row as it is now (`row`, or read afresh) and writes
     /// the result over the version read; again, up to [`MERGE_ATTEMPTS`] times, while
     /// other writes come in between. A row gone meanwhile stays gone.
-    async fn merge_and_write(&self, merge: &Merge<'_>, change: &Change<'_>) -> Result<()> {
+    async fn merge_and_write(
+        &self,
+        merge: &Merge<'_>,
+        change: &Change<'_>,
+        mut row: Option<StoredRow>,
+    ) -> Result<()> {
         let set = change.values(&merge.diff.set)?;
         for _ in 0..MERGE_ATTEMPTS {
-            let Some(fresh) = self.fetch_row("save", merge.sid).await? else {
-                self.inner.known.forget(merge.key);
-                return Ok(());
+            let fresh = match row.take() {
+                Some(fresh) => fresh,
+                None => match self.fetch_row("save", merge.sid).await? {
+                    Some(fresh) => fresh,
+                    None => {
+                        self.inner.known.forget(merge.key);
+                        return Ok(());
+                    }
+                },
             };
             if self.inner.options.strict_merge {
                 let keys = merge::contested(
@@ -342,13 +362,13 @@ impl<DB: Dialect> SqlStore<DB> {
                     fresh.version,
                 )
                 .await?;
-            if let Some((stored, _)) = written {
-                // The row holds more than this copy: only its expiry is known, and a later
-                // save of the copy goes on from its base again.
+            if let Some((stored, written)) = written {
+                // The row holds more than this copy: its content is not known, its
+                // expiry and this save are.
                 let seen = Seen {
                     data: None,
                     expires: stored,
-                    saved: None,
+                    saved: Some(merge.saved(written)),
                 };
                 self.inner.known.put(merge.key, seen);
                 return Ok(());

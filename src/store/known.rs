@@ -27,14 +27,14 @@ pub(crate) struct Seen {
     pub data: Option<Tracked>,
     /// The stored expiry.
     pub expires: DateTime<Utc>,
-    /// This instance's last save of the session that wrote its copy as it was. A later save
-    /// of the same copy (a request that saves twice) goes on from there: it writes only
-    /// what changed since, over the version written.
+    /// This instance's last save of the session with a base. A later save of the same copy
+    /// (a request that saves twice) holding the same content has nothing new to write while
+    /// the row still holds the version that save wrote.
     pub saved: Option<Saved>,
 }
 
-/// A save written as it was (no merge): the load its copy came from, the content it wrote
-/// and the version it wrote.
+/// A save, by the load its copy came from, the content the copy held and the version the
+/// save wrote.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Saved {
     pub load: u64,

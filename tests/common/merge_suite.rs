@@ -225,9 +225,8 @@ pub async fn tower_saves_merge_per_key<B: Backend>(ctx: Ctx) {
         );
         assert_eq!(data().await["b"], json!("B2"), "{case}");
 
-        // A save of the same record again (a handler that saves, then the layer) from the
-        // same base: nothing new, nothing run inside `touch_after`... here the expiry is
-        // refreshed at most, never the data.
+        // A save of the same record again (a handler that saves, then the layer): one read
+        // (the row is still what the first save wrote), never the data.
         let mut ra = load(&a, &id).await;
         set(&mut ra, "twice", json!(1));
         TowerStore::save(&a, &ra).await.unwrap();

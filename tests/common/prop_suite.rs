@@ -306,6 +306,8 @@ pub async fn async_session_roundtrip<B: Backend>(ctx: Ctx) {
 struct Request {
     second_instance: bool,
     ops: Vec<Op>,
+    /// A second save of the same copy (a handler's `save`, then the layer's), after these.
+    again: Option<Vec<Op>>,
 }
 
 /// What a request does to one key of its copy.
@@ -344,14 +346,25 @@ pub async fn merge_interleavings<B: Backend>(ctx: Ctx) {
         (0..MERGE_KEYS).prop_map(Op::Set),
         (0..MERGE_KEYS).prop_map(Op::Remove),
     ];
-    let request = (any::<bool>(), vec(op, 1..=3)).prop_map(|(second_instance, ops)| Request {
-        second_instance,
-        ops,
-    });
+    let request = (
+        any::<bool>(),
+        vec(op.clone(), 1..=3),
+        proptest::option::weighted(0.3, vec(op, 0..=2)),
+    )
+        .prop_map(|(second_instance, ops, again)| Request {
+            second_instance,
+            ops,
+            again,
+        });
     let case = (vec(request, 2..=4), vec(any::<bool>(), MERGE_KEYS)).prop_flat_map(
         |(requests, initial)| {
-            // Each request's index twice: its first place is its load, its second its save.
-            let order: Vec<usize> = (0..requests.len()).flat_map(|r| [r, r]).collect();
+            // Each request's index twice (three times with a second save): its first place
+            // is its load, the next its save(s).
+            let order: Vec<usize> = requests
+                .iter()
+                .enumerate()
+                .flat_map(|(r, req)| std::iter::repeat_n(r, 2 + usize::from(req.again.is_some())))
+                .collect();
             (Just(requests), Just(initial), Just(order).prop_shuffle())
         },
     );
@@ -368,31 +381,43 @@ pub async fn merge_interleavings<B: Backend>(ctx: Ctx) {
         };
         SessionStore::create(&stores[0], &mut record).await.unwrap();
         let id = record.id;
-        // Per request: (its base, its copy), once loaded.
-        let mut copies: Vec<Option<(HashMap<String, Value>, tower_sessions::session::Record)>> =
-            vec![None; requests.len()];
+        let apply =
+            |copy: &mut tower_sessions::session::Record, ops: &[Op], r: usize, at: usize| {
+                for (i, op) in ops.iter().enumerate() {
+                    match *op {
+                        Op::Set(n) => {
+                            let value = format!("request {r} op {}", at + i);
+                            copy.data.insert(key(n), Value::from(value));
+                        }
+                        Op::Remove(n) => {
+                            copy.data.remove(&key(n));
+                        }
+                    }
+                }
+            };
+        // Per request: its base, its copy, and how many times it saved.
+        type Copy = (
+            HashMap<String, Value>,
+            tower_sessions::session::Record,
+            usize,
+        );
+        let mut copies: Vec<Option<Copy>> = vec![None; requests.len()];
         for r in order {
             let request = &requests[r];
             let store = &stores[usize::from(request.second_instance)];
             match copies[r].take() {
                 None => {
                     let mut copy = SessionStore::load(store, &id).await.unwrap().unwrap();
-                    for (i, op) in request.ops.iter().enumerate() {
-                        match *op {
-                            Op::Set(n) => {
-                                copy.data
-                                    .insert(key(n), Value::from(format!("request {r} op {i}")));
-                            }
-                            Op::Remove(n) => {
-                                copy.data.remove(&key(n));
-                            }
-                        }
-                    }
-                    copies[r] = Some((model.clone(), copy));
+                    apply(&mut copy, &request.ops, r, 0);
+                    copies[r] = Some((model.clone(), copy, 0));
                 }
-                Some((base, copy)) => {
+                Some((base, mut copy, saves)) => {
+                    if saves == 1 {
+                        apply(&mut copy, request.again.as_deref().unwrap_or(&[]), r, 10);
+                    }
                     SessionStore::save(store, &copy).await.unwrap();
-                    // The model: this request's own changes, applied to what is there.
+                    // The model: this request's own changes since its load, applied to what
+                    // is there.
                     for n in 0..MERGE_KEYS {
                         let (was, now) = (base.get(&key(n)), copy.data.get(&key(n)));
                         if was != now {
@@ -402,6 +427,7 @@ pub async fn merge_interleavings<B: Backend>(ctx: Ctx) {
                             };
                         }
                     }
+                    copies[r] = Some((base, copy, saves + 1));
                 }
             }
         }
