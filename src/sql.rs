@@ -65,7 +65,7 @@ pub(crate) struct Statements {
 /// The statements that select sessions by a custom column's value.
 #[derive(Debug)]
 pub(crate) struct CustomColumnQueries {
-    /// value, now → sid
+    /// value, now[, created after] → sid
     pub ids: Arc<str>,
     /// value → rows deleted
     pub destroy: Arc<str>,
@@ -355,9 +355,10 @@ impl<'t, DB: Dialect> Sql<'t, DB> {
             .map_or_else(|| "NULL".to_owned(), DB::time_expr);
         let mut p = Placeholders::<DB>::default();
         let ids = format!(
-            "SELECT {sid} FROM {t} WHERE {c} = {} AND {e} > {}",
+            "SELECT {sid} FROM {t} WHERE {c} = {} AND {e} > {}{}",
             p.next(ty),
-            p.next(TIME)
+            p.next(TIME),
+            self.within_lifetime(&mut p),
         );
         let mut p = Placeholders::<DB>::default();
         let destroy = format!("DELETE FROM {t} WHERE {c} = {}", p.next(ty));

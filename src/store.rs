@@ -270,6 +270,12 @@ impl<DB: Dialect> SqlStore<DB> {
             if let Some(problem) = DB::column_problem(col.ty, declared) {
                 return Err(incompatible(name, problem));
             }
+            if table.version.as_ref() == Some(col.name) && !DB::holds_i64(declared) {
+                return Err(incompatible(
+                    name,
+                    format!("is `{declared}`; the version column holds 64-bit numbers: BIGINT"),
+                ));
+            }
         }
         Ok(())
     }
@@ -391,6 +397,8 @@ impl<DB: Dialect> SqlStore<DB> {
         let args = self.row_values(sid, data, expires)?.insert_args();
         let started = Instant::now();
         let n = self.execute("set", &self.inner.sql.upsert, &args).await?;
+        // What this instance remembers of the row (its expiry, its data) is no longer so.
+        self.inner.known.forget(Key::of(sid));
         self.trace("set", started, n);
         Ok(())
     }
@@ -436,9 +444,9 @@ impl<DB: Dialect> SqlStore<DB> {
         expires: Option<DateTime<Utc>>,
     ) -> Result<bool> {
         let values = self.row_values(sid, Payload::value(data)?, expires)?;
-        self.update_row(values, ExpiryWrite::New, None)
-            .await
-            .map(|n| n > 0)
+        let n = self.update_row(values, ExpiryWrite::New, None).await?;
+        self.inner.known.forget(Key::of(sid));
+        Ok(n > 0)
     }
 
     /// Runs `update` (or `update_data`, which leaves the stored expiry as it is); with
@@ -482,7 +490,10 @@ impl<DB: Dialect> SqlStore<DB> {
             return Ok(false);
         }
         let expires = expires.unwrap_or_else(|| self.default_expiry(Utc::now()));
-        self.touch_row(sid, expires).await
+        let written = self.touch_row(sid, expires).await?;
+        // The stored expiry this instance remembers is no longer so.
+        self.inner.known.forget(Key::of(sid));
+        Ok(written)
     }
 
     /// The touch statement, its window checked in its WHERE clause.
@@ -511,6 +522,11 @@ impl<DB: Dialect> SqlStore<DB> {
 
     /// Deletes session `sid`. Deleting an unknown id is not an error.
     pub async fn destroy(&self, sid: &str) -> Result<()> {
+        self.destroy_row(sid).await.map(drop)
+    }
+
+    /// Deletes session `sid`; how many rows that removed.
+    pub(crate) async fn destroy_row(&self, sid: &str) -> Result<u64> {
         let stored = self.stored_id(sid)?;
         let started = Instant::now();
         let n = self
@@ -518,7 +534,7 @@ impl<DB: Dialect> SqlStore<DB> {
             .await?;
         self.inner.known.forget(Key::of(sid));
         self.trace("destroy", started, n);
-        Ok(())
+        Ok(n)
     }
 
     /// How many live sessions (not expired, nor past `max_lifetime`) the table holds.
@@ -583,7 +599,7 @@ impl<DB: Dialect> SqlStore<DB> {
         value: impl Into<FieldValue>,
     ) -> Result<Vec<String>> {
         let (queries, value) = self.custom_column_query(column, value.into())?;
-        let args = [value, DB::time_param(Utc::now())];
+        let args = self.with_lifetime(vec![value, DB::time_param(Utc::now())]);
         self.fetch_ids("ids_where", &queries.ids, &args).await
     }
 

@@ -91,13 +91,15 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
             return Ok(None);
         };
         let mut data = loaded.data;
-        if let Some(mut base) = loaded.base {
-            // `regenerate` changes the id without telling the store: the base names the
-            // id the session was loaded under, so that its row can go.
-            base.loaded_id = Some(id.clone());
-            let text = serde_json::to_string(&base.encode()).map_err(Error::serialize)?;
-            data.insert(BASE_KEY.to_owned(), Value::String(text));
-        }
+        // `regenerate` changes the id without telling the store: the base names the id the
+        // session was loaded under, so that its row can go (on a table without a version
+        // column too, where the base is used for nothing else).
+        let mut base = loaded
+            .base
+            .unwrap_or_else(|| Base::new(0, Shape::default()));
+        base.loaded_id = Some(id.clone());
+        let text = serde_json::to_string(&base.encode()).map_err(Error::serialize)?;
+        data.insert(BASE_KEY.to_owned(), Value::String(text));
         Ok(Some(into_session(id, data, loaded.expires)?))
     }
 
@@ -120,6 +122,14 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
             spare.reset_data_changed();
             return Ok(None);
         };
+        // A loaded session given a new id (`regenerate`, as at login): its old row goes
+        // first, and when there was none (a logout in another request came first), the
+        // session stays ended instead of coming back under the new id.
+        if let Some(old) = base.and_then(|b| b.loaded_id) {
+            if old != spare.id() && self.destroy_row(&old).await? == 0 {
+                return Ok(None);
+            }
+        }
         let entries = encode(&spare)?;
         let text = object_text(entries.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
         let mut regenerated = false;
@@ -131,13 +141,6 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
             spare.id().to_owned()
         })
         .await?;
-        // A loaded session given a new id (`regenerate`, as at login): the old id must
-        // not load it any more.
-        if let Some(old) = base.and_then(|b| b.loaded_id) {
-            if old != spare.id() {
-                self.destroy(&old).await?;
-            }
-        }
         spare.reset_data_changed();
         Ok(if regenerated {
             spare.into_cookie_value()

@@ -81,6 +81,13 @@ pub(crate) mod private {
         /// cannot (an app-managed table checked by `verify_schema`).
         fn column_problem(ty: ColumnType, declared: &str) -> Option<String>;
 
+        /// Whether a column declared as `declared` holds any 64-bit integer (the version
+        /// column's random numbers).
+        fn holds_i64(declared: &str) -> bool {
+            let _ = declared;
+            true
+        }
+
         /// An expression reading a timestamp column that `Micros` decodes: the bare column on
         /// PostgreSQL (binary `TIMESTAMPTZ`), microseconds since the Unix epoch (BIGINT) on
         /// SQLite and MySQL.

@@ -80,6 +80,12 @@ impl Backend for MySql {
         }
     }
 
+    fn holds_i64(declared: &str) -> bool {
+        // `bigint`, `bigint(20)`; not `bigint unsigned`, which refuses negative numbers.
+        let declared = declared.to_ascii_lowercase();
+        declared.starts_with("bigint") && !declared.contains("unsigned")
+    }
+
     fn time_expr(quoted_col: &str) -> String {
         format!("TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', {quoted_col})")
     }

@@ -67,6 +67,10 @@ impl Backend for Postgres {
         }
     }
 
+    fn holds_i64(declared: &str) -> bool {
+        declared.eq_ignore_ascii_case("bigint") || declared.eq_ignore_ascii_case("int8")
+    }
+
     fn time_expr(quoted_col: &str) -> String {
         // Read as it is stored: `TIMESTAMPTZ` in binary, decoded by `Micros`.
         quoted_col.to_owned()

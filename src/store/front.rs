@@ -15,9 +15,12 @@ use super::base::{Base, Diff, Name, Shape};
 use super::known::{Key, Saved, Seen};
 use super::merge;
 use super::payload::{digest, object_text, Digest, Payload, Tracked};
-use super::{check_sid, ExpiryWrite, SqlStore, StoredRow, MERGE_ATTEMPTS};
+use super::{check_sid, ExpiryWrite, SqlStore, MERGE_ATTEMPTS};
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
+
+/// How many of a session's copies (loads) one instance remembers the last save of.
+const SAVED_COPIES: usize = 4;
 
 /// How many fresh ids a new session tries before giving up (two random ids of 128 bits or
 /// more already collide vanishingly rarely; eight in a row means something is wrong).
@@ -118,29 +121,32 @@ pub(crate) struct Loaded<T> {
     pub base: Option<Base>,
 }
 
-/// A save with a base, as its merge needs it.
+/// A save with a base, as its write and merge need it.
 struct Merge<'s> {
     sid: &'s str,
     key: Key,
-    /// What the save changed since its base.
-    diff: Diff,
-    /// The base's version and content.
-    base: i64,
-    base_shape: Shape,
-    /// The load the base came from.
+    /// The load the copy came from.
     load: u64,
-    /// The content the save holds.
+    /// What the copy held when it was loaded, or when this instance last saved it.
+    from: Shape,
+    /// The version that content was written as, when the row held exactly it then (`None`
+    /// after a merged write: the row held more than the copy).
+    over: Option<i64>,
+    /// What the save changed since `from`.
+    diff: Diff,
+    /// The content the copy holds now.
     shape: Shape,
     expires: DateTime<Utc>,
 }
 
 impl Merge<'_> {
-    /// What this instance remembers of the save once it wrote version `written`.
-    fn saved(&self, written: i64) -> Saved {
+    /// What this instance remembers of the save once written: as it is at `version`, or
+    /// merged into more (`None`).
+    fn saved(&self, version: Option<i64>) -> Saved {
         Saved {
             load: self.load,
             shape: self.shape.clone(),
-            written,
+            written: version,
         }
     }
 }
@@ -192,7 +198,7 @@ impl<DB: Dialect> SqlStore<DB> {
             Seen {
                 data: tracked,
                 expires: row.expires,
-                saved: seen.and_then(|s| s.saved),
+                saved: seen.map(|s| s.saved).unwrap_or_default(),
             },
         );
         let base = row
@@ -207,19 +213,21 @@ impl<DB: Dialect> SqlStore<DB> {
     }
 
     /// A framework's save of a session it loaded, from `base`:
-    /// - unchanged data (the same content as its base, or as this instance last saw when it
-    ///   has none) is not written; the expiry is refreshed as `touch` does (never under
+    /// - unchanged data (the same content as its base, or as this copy's last save by this
+    ///   instance) is not written; the expiry is refreshed as `touch` does (never under
     ///   `disable_touch`, and not while the stored expiry is within `touch_after` of the new
     ///   one: when this instance knows the stored expiry, no statement is run at all);
     /// - changed data is written in one statement, only over the row version it was loaded
-    ///   from, and only to a live row (a destroyed session stays destroyed), with the new
-    ///   expiry unless the stored one is already within `touch_after` of it;
+    ///   (or last saved) as, and only to a live row (a destroyed session stays destroyed),
+    ///   with the new expiry unless the stored one is already within `touch_after` of it;
     /// - when another save came first, the row is read again and this save's changes (the
-    ///   keys it set or removed since its base) are applied to it and written, over the
-    ///   version just read; up to [`MERGE_ATTEMPTS`] times, then [`Error::Conflict`].
+    ///   keys it set or removed since its load, or since its own last save) are applied to
+    ///   it and written, over the version just read; up to [`MERGE_ATTEMPTS`] times, then
+    ///   [`Error::Conflict`].
     ///
-    /// Without a base (its data was cleared, or the table has no version column) changed
-    /// data replaces the stored data.
+    /// Without a base (its data was cleared) changed data replaces the stored data; on a
+    /// table without a version column, the data is compared with what this instance last
+    /// saw of the session, and written whole when it differs.
     pub(crate) async fn save_tracked(
         &self,
         sid: &str,
@@ -235,115 +243,134 @@ impl<DB: Dialect> SqlStore<DB> {
         let Some(shape) = change.shape() else {
             return self.refresh_expiry(sid, key, expires, stored_expires).await;
         };
-        let base = base.filter(|_| self.inner.table.version.is_some());
-        let reference = match &base {
-            Some(base) => Some(&base.shape),
-            None => seen
+        let versioned = self.inner.table.version.is_some();
+        let Some(base) = base.filter(|_| versioned) else {
+            // Without a version column, data equal to what this instance last saw is taken
+            // for unchanged; a cleared session (no base) always replaces what is stored.
+            let last_seen = seen
                 .as_ref()
-                .and_then(|s| s.data.as_ref().map(|d| &d.shape)),
+                .and_then(|s| s.data.as_ref())
+                .map(|d| &d.shape);
+            if !versioned && last_seen == Some(&shape) {
+                return self.refresh_expiry(sid, key, expires, stored_expires).await;
+            }
+            return self
+                .replace(sid, key, &change, shape, expires, stored_expires)
+                .await;
         };
-        if reference == Some(&shape) {
+        // A copy this instance saved before (a request that saves twice) goes on from what
+        // it saved; any other from its load.
+        let saved = seen
+            .as_ref()
+            .and_then(|s| s.saved.iter().find(|saved| saved.load == base.load));
+        let (from, over) = match saved {
+            Some(saved) => (saved.shape.clone(), saved.written),
+            None => (base.shape, Some(base.version)),
+        };
+        if from == shape {
             return self.refresh_expiry(sid, key, expires, stored_expires).await;
         }
-        let Some(base) = base else {
-            // No base: the data replaces what is stored (a live row only).
-            let payload = change.payload(shape)?;
-            let tracked = payload.tracked.clone();
-            return match self
-                .write_data(sid, payload, expires, stored_expires, None)
-                .await?
-            {
-                Some((stored, _)) => {
-                    let seen = Seen {
-                        data: tracked,
-                        expires: stored,
-                        saved: None,
-                    };
-                    self.inner.known.put(key, seen);
-                    Ok(())
-                }
-                None => {
-                    self.inner.known.forget(key);
-                    Ok(())
-                }
-            };
-        };
         let merge = Merge {
             sid,
             key,
-            diff: base.shape.diff(&shape),
-            base_shape: base.shape.clone(),
-            base: base.version,
             load: base.load,
+            diff: from.diff(&shape),
+            from,
+            over,
             shape,
             expires,
         };
-        // This copy was saved before with the same content (a request that saves twice: a
-        // handler's `save`, then the layer's): nothing to write while the row still holds
-        // what that save wrote. One read tells; otherwise its changes are merged again.
-        let saved_before = seen
-            .as_ref()
-            .and_then(|s| s.saved.as_ref())
-            .filter(|saved| saved.load == merge.load && saved.shape == merge.shape)
-            .map(|saved| saved.written);
-        if let Some(written) = saved_before {
-            let Some(row) = self.fetch_row("save", sid).await? else {
-                self.inner.known.forget(key);
-                return Ok(());
-            };
-            if row.version == Some(written) {
-                return self
-                    .refresh_expiry(sid, key, expires, Some(row.expires))
-                    .await;
-            }
-            return self.merge_and_write(&merge, &change, Some(row)).await;
-        }
+        let Some(over) = merge.over else {
+            // Its last save was merged into more than the copy holds: merge again.
+            return self.merge_and_write(&merge, &change).await;
+        };
         let payload = change.payload(merge.shape.clone())?;
         let tracked = payload.tracked.clone();
         match self
-            .write_data(sid, payload, expires, stored_expires, Some(merge.base))
+            .write_data(sid, payload, expires, stored_expires, Some(over))
             .await?
         {
             Some((stored, written)) => {
-                let seen = Seen {
-                    data: tracked,
-                    expires: stored,
-                    saved: Some(merge.saved(written)),
-                };
-                self.inner.known.put(key, seen);
+                self.remember(&merge, tracked, stored, Some(written));
                 Ok(())
             }
             // No row at that version: destroyed or expired (then nothing is written), or
             // another save came first.
-            None => self.merge_and_write(&merge, &change, None).await,
+            None => self.merge_and_write(&merge, &change).await,
         }
     }
 
-    /// Applies a save's changes to the row as it is now (`row`, or read afresh) and writes
-    /// the result over the version read; again, up to [`MERGE_ATTEMPTS`] times, while
-    /// other writes come in between. A row gone meanwhile stays gone.
-    async fn merge_and_write(
+    /// A save without a base: its data replaces the stored data (a live row only).
+    async fn replace(
+        &self,
+        sid: &str,
+        key: Key,
+        change: &Change<'_>,
+        shape: Shape,
+        expires: DateTime<Utc>,
+        stored_expires: Option<DateTime<Utc>>,
+    ) -> Result<()> {
+        let payload = change.payload(shape)?;
+        let tracked = payload.tracked.clone();
+        match self
+            .write_data(sid, payload, expires, stored_expires, None)
+            .await?
+        {
+            Some((stored, _)) => {
+                let seen = Seen {
+                    data: tracked,
+                    expires: stored,
+                    saved: Vec::new(),
+                };
+                self.inner.known.put(key, seen);
+            }
+            None => self.inner.known.forget(key),
+        }
+        Ok(())
+    }
+
+    /// Remembers a save: what the row holds now (`tracked`, when it is this copy's data),
+    /// its expiry, and the save among the session's recent ones.
+    fn remember(
         &self,
         merge: &Merge<'_>,
-        change: &Change<'_>,
-        mut row: Option<StoredRow>,
-    ) -> Result<()> {
+        tracked: Option<Tracked>,
+        expires: DateTime<Utc>,
+        written: Option<i64>,
+    ) {
+        let mut saved = self
+            .inner
+            .known
+            .get(merge.key)
+            .map(|s| s.saved)
+            .unwrap_or_default();
+        saved.retain(|s| s.load != merge.load);
+        if saved.len() >= SAVED_COPIES {
+            saved.remove(0);
+        }
+        saved.push(merge.saved(written));
+        let seen = Seen {
+            data: tracked,
+            expires,
+            saved,
+        };
+        self.inner.known.put(merge.key, seen);
+    }
+
+    /// Applies a save's changes to the row as it is now and writes the result over the
+    /// version read; again, up to [`MERGE_ATTEMPTS`] times, while other writes come in
+    /// between. A row gone meanwhile stays gone.
+    async fn merge_and_write(&self, merge: &Merge<'_>, change: &Change<'_>) -> Result<()> {
         let set = change.values(&merge.diff.set)?;
         for _ in 0..MERGE_ATTEMPTS {
-            let fresh = match row.take() {
-                Some(fresh) => fresh,
-                None => match self.fetch_row("save", merge.sid).await? {
-                    Some(fresh) => fresh,
-                    None => {
-                        self.inner.known.forget(merge.key);
-                        return Ok(());
-                    }
-                },
+            let Some(fresh) = self.fetch_row("save", merge.sid).await? else {
+                self.inner.known.forget(merge.key);
+                return Ok(());
             };
             if self.inner.options.strict_merge {
                 let keys = merge::contested(
                     &fresh.text,
-                    &merge.base_shape,
+                    &merge.from,
                     &merge.shape,
                     &merge.diff,
                     |text| change.digest_of(text),
@@ -362,15 +389,9 @@ impl<DB: Dialect> SqlStore<DB> {
                     fresh.version,
                 )
                 .await?;
-            if let Some((stored, written)) = written {
-                // The row holds more than this copy: its content is not known, its
-                // expiry and this save are.
-                let seen = Seen {
-                    data: None,
-                    expires: stored,
-                    saved: Some(merge.saved(written)),
-                };
-                self.inner.known.put(merge.key, seen);
+            if let Some((stored, _)) = written {
+                // The row holds more than this copy: its content is not known.
+                self.remember(merge, None, stored, None);
                 return Ok(());
             }
             if fresh.version.is_none() {
@@ -456,7 +477,7 @@ impl<DB: Dialect> SqlStore<DB> {
                 let seen = Seen {
                     data: tracked,
                     expires,
-                    saved: None,
+                    saved: Vec::new(),
                 };
                 self.inner.known.put(Key::of(&sid), seen);
                 return Ok(version);

@@ -27,19 +27,19 @@ pub(crate) struct Seen {
     pub data: Option<Tracked>,
     /// The stored expiry.
     pub expires: DateTime<Utc>,
-    /// This instance's last save of the session with a base. A later save of the same copy
-    /// (a request that saves twice) holding the same content has nothing new to write while
-    /// the row still holds the version that save wrote.
-    pub saved: Option<Saved>,
+    /// This instance's last saves of the session's copies (a few, the newest last). A later
+    /// save of the same copy (a request that saves twice) writes what changed since.
+    pub saved: Vec<Saved>,
 }
 
-/// A save, by the load its copy came from, the content the copy held and the version the
-/// save wrote.
+/// A save of one copy of a session: the load the copy came from, the content it held, and
+/// the version the save wrote when the row then held exactly that content (`None` when the
+/// save was merged into more).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Saved {
     pub load: u64,
     pub shape: Shape,
-    pub written: i64,
+    pub written: Option<i64>,
 }
 
 /// The key of a session id in the table.
@@ -168,7 +168,7 @@ mod tests {
                 text: [n; 16],
                 shape: Shape::of_texts([("k", n.to_string().as_str())]),
             }),
-            saved: None,
+            saved: Vec::new(),
             expires: DateTime::<Utc>::UNIX_EPOCH,
         }
     }

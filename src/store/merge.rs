@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::value::RawValue;
 
-use super::base::{name_of, Diff, Name, Shape};
+use super::base::{name_of, Diff, Name, Shape, BASE_KEY};
 use super::payload::object_text;
 use super::payload::Digest;
 use crate::error::{Error, Result};
@@ -19,7 +19,8 @@ pub(crate) fn apply(fresh: &str, diff: &Diff, set: &[(String, String)]) -> Resul
         serde_json::from_str(fresh).map_err(Error::corrupt("data is not a JSON object"))?;
     let mut merged: BTreeMap<&str, &str> = stored
         .iter()
-        .filter(|(key, _)| !diff.removed.contains(&name_of(key)))
+        // A base some other writer stored is no data either.
+        .filter(|(key, _)| key.as_str() != BASE_KEY && !diff.removed.contains(&name_of(key)))
         .map(|(key, value)| (key.as_str(), value.get()))
         .collect();
     for (key, value) in set {

@@ -11,9 +11,7 @@ use serde_json::Value;
 #[cfg(feature = "tower-sessions")]
 use std::collections::HashMap;
 
-use super::base::Shape;
-#[cfg(feature = "tower-sessions")]
-use super::base::BASE_KEY;
+use super::base::{Shape, BASE_KEY};
 use crate::error::{Error, Result};
 
 /// A 128-bit (truncated) BLAKE3 digest: of a data text, of a data content (see
@@ -69,8 +67,16 @@ impl<'a> Payload<'a> {
         }
     }
 
-    /// `value` serialized as it is (the core `set` API).
+    /// `value` serialized as it is (the core `set` API), but for a base a front end put
+    /// into a loaded session's data (a record's data passed back to `set`), which is never
+    /// stored.
     pub(crate) fn value(value: &'a Value) -> Result<Self> {
+        if let Some(map) = value.as_object().filter(|m| m.contains_key(BASE_KEY)) {
+            let mut map = map.clone();
+            map.remove(BASE_KEY);
+            let text = serde_json::to_string(&map).map_err(Error::serialize)?;
+            return Ok(Self::text(text));
+        }
         let text = serde_json::to_string(value).map_err(Error::serialize)?;
         Ok(Self {
             text,

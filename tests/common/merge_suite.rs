@@ -628,3 +628,157 @@ pub async fn strict_merge_refuses_a_key_both_changed<B: Backend>(ctx: Ctx) {
     assert_eq!(stored.get::<u64>("gone"), Some(1));
     B::cleanup(pool, &ctx).await;
 }
+
+/// A copy saved more than once (a handler's `save`, then the layer's), with other saves in
+/// between: what the copy undid since its own save is undone in the row too (a flash
+/// message added, saved, then consumed; a key set and set back), also after a merged save,
+/// and in strict mode the copy never conflicts with itself. A cleared copy replaces data a
+/// core `set` wrote meanwhile, a base passed back to `set` is not stored, and a login
+/// (`regenerate`) racing a logout stays logged out.
+pub async fn repeated_saves_and_replacements<B: Backend>(ctx: Ctx) {
+    use async_session::{Session, SessionStore};
+    let pool_a = pool_or_skip!(B, ctx);
+    let pool_b = pool_or_skip!(B, ctx);
+    for strict in [false, true] {
+        let table = ctx.table(&format!("again{}", u8::from(strict)));
+        let (a, b) =
+            instances::<B>((&pool_a, &pool_b), &table, true, |b| b.strict_merge(strict)).await;
+        let case = format!("strict: {strict}");
+        let mut record = super::tower_sessions_suite::new_record("k", json!(0));
+        TowerStore::create(&a, &mut record).await.unwrap();
+        let id = record.id;
+        let data = || async { a.get(&id.to_string()).await.unwrap().unwrap().data };
+
+        // Another save first, then this copy's merged save, then its second save.
+        let (mut ra, mut rb) = (load(&a, &id).await, load(&b, &id).await);
+        set(&mut rb, "x", json!(1));
+        TowerStore::save(&b, &rb).await.unwrap();
+        set(&mut ra, "flash", json!("hi"));
+        TowerStore::save(&a, &ra).await.unwrap();
+        assert_eq!(
+            data().await,
+            json!({ "k": 0, "x": 1, "flash": "hi" }),
+            "{case}"
+        );
+        ra.data.remove("flash");
+        TowerStore::save(&a, &ra).await.unwrap();
+        assert_eq!(
+            data().await,
+            json!({ "k": 0, "x": 1 }),
+            "{case}: the flash is gone"
+        );
+
+        // This copy's plain save, another save, then its second save.
+        let mut ra = load(&a, &id).await;
+        set(&mut ra, "flash", json!("hi"));
+        TowerStore::save(&a, &ra).await.unwrap();
+        let mut rb = load(&b, &id).await;
+        set(&mut rb, "y", json!(2));
+        TowerStore::save(&b, &rb).await.unwrap();
+        ra.data.remove("flash");
+        TowerStore::save(&a, &ra).await.unwrap();
+        assert_eq!(data().await, json!({ "k": 0, "x": 1, "y": 2 }), "{case}");
+
+        // A key set, saved, and set back to what was loaded; and set twice around another
+        // save (strict mode: the copy's own first value is no conflict).
+        let (mut ra, mut rb) = (load(&a, &id).await, load(&b, &id).await);
+        set(&mut ra, "k", json!(1));
+        TowerStore::save(&a, &ra).await.unwrap();
+        set(&mut rb, "z", json!(3));
+        TowerStore::save(&b, &rb).await.unwrap();
+        set(&mut ra, "k", json!(2));
+        TowerStore::save(&a, &ra).await.unwrap();
+        assert_eq!(data().await["k"], json!(2), "{case}");
+        set(&mut ra, "k", json!(0));
+        TowerStore::save(&a, &ra).await.unwrap();
+        assert_eq!(data().await["k"], json!(0), "{case}: set back");
+        assert_eq!(data().await["z"], json!(3), "{case}");
+
+        // A cleared copy replaces what a core `set` wrote after its load, even when the
+        // cleared data equals what the copy loaded.
+        let mut ra = load(&a, &id).await;
+        a.set(&id.to_string(), &json!({ "k": 9 }), None)
+            .await
+            .unwrap();
+        ra.data.clear();
+        set(&mut ra, "k", json!(0));
+        TowerStore::save(&a, &ra).await.unwrap();
+        assert_eq!(data().await, json!({ "k": 0 }), "{case}: clear replaces");
+
+        // A loaded record's data passed back to the core API: the base is not stored.
+        let ra = load(&a, &id).await;
+        let value = serde_json::to_value(&ra.data).unwrap();
+        a.set(&id.to_string(), &value, None).await.unwrap();
+        assert_eq!(data().await, json!({ "k": 0 }), "{case}: no base stored");
+    }
+
+    // Login racing a logout: the regenerated session does not come back under a new id.
+    let table = ctx.table("login");
+    let (a, _) = instances::<B>((&pool_a, &pool_b), &table, false, |b| b).await;
+    let mut session = Session::new();
+    session.insert("n", 1).unwrap();
+    let cookie = a.store_session(session).await.unwrap().unwrap();
+    let mut login = a.load_session(cookie.clone()).await.unwrap().unwrap();
+    a.destroy(login.id()).await.unwrap();
+    login.regenerate();
+    login.insert("user", 7).unwrap();
+    assert_eq!(a.store_session(login).await.unwrap(), None, "no new cookie");
+    assert_eq!(a.length().await.unwrap(), 0, "logged out stays logged out");
+    // Without a version column, regenerate still removes the old id.
+    let plain = SqlStore::builder(pool_a.clone())
+        .table_name(&table)
+        .without_version_column()
+        .build()
+        .unwrap();
+    let mut session = Session::new();
+    session.insert("n", 1).unwrap();
+    let cookie = plain.store_session(session).await.unwrap().unwrap();
+    let mut login = plain.load_session(cookie.clone()).await.unwrap().unwrap();
+    login.regenerate();
+    let new_cookie = plain.store_session(login).await.unwrap().unwrap();
+    assert!(
+        plain.load_session(cookie).await.unwrap().is_none(),
+        "old id gone"
+    );
+    assert!(plain.load_session(new_cookie).await.unwrap().is_some());
+    pool_b.close().await;
+    B::cleanup(pool_a, &ctx).await;
+}
+
+/// An app-managed version column that cannot hold the store's 64-bit versions is refused
+/// by the schema check, by name, before anything is written.
+pub async fn a_narrow_version_column_is_refused<B: Backend>(ctx: Ctx) {
+    let pool = pool_or_skip!(B, ctx);
+    let (id, json, time, _) = B::TYPES;
+    let table = ctx.table("narrow");
+    B::exec(
+        &pool,
+        &format!(
+            "CREATE TABLE {} (sid {id} NOT NULL PRIMARY KEY, data {json} NOT NULL, \
+             expires {time} NOT NULL, version INT NOT NULL DEFAULT 0)",
+            B::quote(&table)
+        ),
+    )
+    .await;
+    let store = SqlStore::builder(pool.clone())
+        .table_name(&table)
+        .without_timestamp_columns()
+        .build()
+        .unwrap();
+    let result = store.verify_schema().await;
+    if B::NAME == "sqlite" {
+        // SQLite's INT is a 64-bit integer.
+        result.unwrap();
+    } else {
+        let err = result.unwrap_err();
+        assert!(
+            matches!(&err, sqlx_session_store::Error::IncompatibleSchema { column, .. } if column == "version"),
+            "{err}"
+        );
+        assert!(
+            store.set("s", &json!({}), None).await.is_err(),
+            "nothing written"
+        );
+    }
+    B::cleanup(pool, &ctx).await;
+}

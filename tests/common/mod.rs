@@ -153,6 +153,8 @@ macro_rules! store_suite {
                 merged_writes_keep_the_hook_hashed_ids_encryption_and_size_limit,
                 modify_never_loses_a_concurrent_change,
                 strict_merge_refuses_a_key_both_changed,
+                repeated_saves_and_replacements,
+                a_narrow_version_column_is_refused,
             );
         }
         #[cfg(all(feature = "tower-sessions", feature = "async-session"))]

@@ -323,15 +323,17 @@ const MERGE_KEYS: usize = 4;
 
 /// K overlapping requests of one session, through tower-sessions' `load` and `save` on one
 /// or two store instances, each load and save in a random order (a request's load before
-/// its save), each request setting or removing random keys. The stored data must be what
-/// applying each request's own changes (against the copy it loaded) in save order gives:
-/// per key, the last saver wins. Every value set is unique, so that no two requests make
-/// the same change by chance.
+/// its save), each request setting or removing random keys, some saving their copy a
+/// second time after more changes. The stored data must be what applying each save's own
+/// changes (against the copy as it was loaded, or as its previous save left it) in save
+/// order gives: per key, the last saver wins. Every value set is unique, so that no two
+/// requests make the same change by chance.
 #[cfg(feature = "tower-sessions")]
 pub async fn merge_interleavings<B: Backend>(ctx: Ctx) {
     use std::collections::HashMap;
     use tower_sessions::session_store::SessionStore;
 
+    use super::tower_sessions_suite::without_base;
     let pool = pool_or_skip!(B, ctx);
     let table = ctx.table("prop_merge");
     let open = || {
@@ -395,7 +397,8 @@ pub async fn merge_interleavings<B: Backend>(ctx: Ctx) {
                     }
                 }
             };
-        // Per request: its base, its copy, and how many times it saved.
+        // Per request: what its copy held at its load or last save, its copy, and how many
+        // times it saved.
         type Copy = (
             HashMap<String, Value>,
             tower_sessions::session::Record,
@@ -416,8 +419,7 @@ pub async fn merge_interleavings<B: Backend>(ctx: Ctx) {
                         apply(&mut copy, request.again.as_deref().unwrap_or(&[]), r, 10);
                     }
                     SessionStore::save(store, &copy).await.unwrap();
-                    // The model: this request's own changes since its load, applied to what
-                    // is there.
+                    // The model: this save's own changes, applied to what is there.
                     for n in 0..MERGE_KEYS {
                         let (was, now) = (base.get(&key(n)), copy.data.get(&key(n)));
                         if was != now {
@@ -427,7 +429,8 @@ pub async fn merge_interleavings<B: Backend>(ctx: Ctx) {
                             };
                         }
                     }
-                    copies[r] = Some((base, copy, saves + 1));
+                    let held = without_base(&copy.data);
+                    copies[r] = Some((held, copy, saves + 1));
                 }
             }
         }

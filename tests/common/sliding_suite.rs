@@ -638,6 +638,9 @@ pub async fn map_order_is_not_a_change<B: Backend>(ctx: Ctx) {
     for (i, k) in keys.iter().enumerate().rev() {
         again.insert(k.clone(), value(i));
     }
+    // The loaded record's base goes with it (the map is the loaded one, reordered).
+    let base = sqlx_session_store::BASE_KEY;
+    again.insert(base.to_owned(), loaded.data[base].clone());
     let order = |m: &HashMap<String, serde_json::Value>| m.keys().cloned().collect::<Vec<_>>();
     assert_ne!(
         order(&again),
@@ -908,21 +911,18 @@ pub async fn expiry_lags_by_at_most_touch_after<B: Backend>(ctx: Ctx) {
         before,
         "the refreshed expiry was remembered"
     );
-    // The same copy changed, saved, then saved again unchanged (a request that saves
-    // twice): one read tells the row is still what the first save wrote, and with the
-    // expiry that read returns inside the window, nothing is written.
+    // Likewise after a changed save that wrote a new expiry (the same copy saved again, as
+    // a request that saves twice does).
     r.data.insert("n".to_owned(), json!("changed"));
     r.expiry_date = start + time::Duration::seconds(100);
     SessionStore::save(&store, &r).await.unwrap();
     let before = capture::statements_on(&quoted).len();
     r.expiry_date = start + time::Duration::seconds(102);
     SessionStore::save(&store, &r).await.unwrap();
-    let after = capture::statements_on(&quoted);
-    assert_eq!(after.len(), before + 1, "one statement");
-    assert!(
-        after[before].sql.starts_with("SELECT"),
-        "a read, no write: {}",
-        after[before].sql
+    assert_eq!(
+        capture::statements_on(&quoted).len(),
+        before,
+        "the expiry written with the data was remembered"
     );
     B::cleanup(pool, &ctx).await;
 }
