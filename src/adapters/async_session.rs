@@ -105,18 +105,18 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
 
     async fn store_session(&self, session: Session) -> async_session::Result<Option<String>> {
         let expires = session.expiry().copied();
-        let base = base_of(&session);
         // A clone shares the data and expiry but not the cookie value, which only a new
         // (or regenerated) session holds: it tells a new session from a loaded one.
         let mut spare = session.clone();
         let Some(cookie_value) = session.into_cookie_value() else {
             // Loaded from the store: a save of a destroyed session writes nothing.
+            // Only a changed session needs its base (to tell what changed).
             let entries;
-            let change = if spare.data_changed() {
+            let (change, base) = if spare.data_changed() {
                 entries = encode(&spare)?;
-                Change::Texts(&entries)
+                (Change::Texts(&entries), base_of(&spare))
             } else {
-                Change::Unchanged
+                (Change::Unchanged, None)
             };
             self.save_tracked(spare.id(), change, base, expires).await?;
             spare.reset_data_changed();
@@ -125,7 +125,7 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
         // A loaded session given a new id (`regenerate`, as at login): its old row goes
         // first, and when there was none (a logout in another request came first), the
         // session stays ended instead of coming back under the new id.
-        if let Some(old) = base.and_then(|b| b.loaded_id) {
+        if let Some(old) = base_of(&spare).and_then(|b| b.loaded_id) {
             if old != spare.id() && self.destroy_row(&old).await? == 0 {
                 return Ok(None);
             }
