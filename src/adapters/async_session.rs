@@ -72,8 +72,8 @@ use crate::dialect::Dialect;
 use crate::error::Error;
 use crate::redact::DataError;
 use crate::store::base::{Base, Shape, BASE_KEY};
-use crate::store::front::{Change, Track};
-use crate::store::payload::{object_text, Payload};
+use crate::store::front::{Change, Data, Track};
+use crate::store::payload::{object_text, trim_json, Payload};
 use crate::store::SqlStore;
 
 #[async_trait]
@@ -114,7 +114,7 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
             let entries;
             let (change, base) = if spare.data_changed() {
                 entries = encode(&spare)?;
-                (Change::Texts(&entries), base_of(&spare))
+                (Change::Data(Data::Texts(&entries)), base_of(&spare))
             } else {
                 (Change::Unchanged, None)
             };
@@ -171,13 +171,8 @@ fn base_of(session: &Session) -> Option<Base> {
 fn shape_of(data: &Map<String, Value>) -> Shape {
     Shape::of_texts(
         data.iter()
-            .filter_map(|(key, value)| Some((key.as_str(), trimmed(value.as_str()?)))),
+            .filter_map(|(key, value)| Some((key.as_str(), trim_json(value.as_str()?)))),
     )
-}
-
-/// A value's JSON text without surrounding whitespace.
-fn trimmed(raw: &str) -> &str {
-    raw.trim_matches([' ', '\t', '\n', '\r'])
 }
 
 /// The session's data as `(key, JSON text)` entries in key order (the base key left out),
@@ -203,7 +198,7 @@ fn encode(session: &Session) -> Result<Vec<(String, String)>, Error> {
         // string: check it is JSON that every reader of the table (a `serde_json::Value`)
         // accepts, so that a row written here never reads back as corrupt elsewhere.
         serde_json::from_str::<StrictJson>(&raw).map_err(Error::serialize)?;
-        let value = match trimmed(&raw) {
+        let value = match trim_json(&raw) {
             t if t.len() == raw.len() => raw,
             t => t.to_owned(),
         };

@@ -48,7 +48,7 @@ use crate::dialect::Dialect;
 use crate::error::{Chain, Error};
 use crate::store::base::{Base, BASE_KEY};
 use crate::store::fingerprint;
-use crate::store::front::{Change, Track};
+use crate::store::front::{Change, Data, Track};
 use crate::store::payload::Payload;
 use crate::store::SqlStore;
 
@@ -83,7 +83,7 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
         };
         self.save_tracked(
             &record.id.to_string(),
-            Change::Map(&record.data),
+            Change::Data(Data::Map(&record.data)),
             base,
             Some(to_chrono(record.expiry_date)),
         )

@@ -14,7 +14,7 @@ use serde_json::Value;
 use super::base::{Base, Diff, Name, Shape};
 use super::known::{Key, Saved, Seen};
 use super::merge;
-use super::payload::{digest, object_text, Digest, Payload, Tracked};
+use super::payload::{digest, object_text, trim_json, Digest, Payload, Tracked};
 use super::{check_sid, ExpiryWrite, SqlStore, MERGE_ATTEMPTS};
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
@@ -31,68 +31,67 @@ pub(crate) enum Change<'a> {
     /// The framework says the data is as it was loaded: refresh the expiry only.
     #[cfg_attr(not(feature = "async-session"), allow(dead_code))]
     Unchanged,
-    /// The data as `(key, JSON text)` entries in key order, the base key left out
-    /// (async-session, whose framework says the data changed).
+    /// The data, to compare with its base.
+    Data(Data<'a>),
+}
+
+/// A session's data as a front end holds it at save time.
+pub(crate) enum Data<'a> {
+    /// `(key, JSON text)` entries in key order, the base key left out (async-session).
     #[cfg_attr(not(feature = "async-session"), allow(dead_code))]
     Texts(&'a [(String, String)]),
-    /// The data map (tower-sessions, which cannot tell whether it changed): compared with
-    /// its base by content.
+    /// The data map (tower-sessions); its base key is skipped.
     #[cfg(feature = "tower-sessions")]
     Map(&'a HashMap<String, Value>),
 }
 
-impl Change<'_> {
-    /// The data's content by key; `None` when the framework says it is unchanged.
-    fn shape(&self) -> Option<Shape> {
+impl Data<'_> {
+    /// The data's content by key.
+    fn shape(&self) -> Shape {
         match self {
-            Change::Unchanged => None,
-            Change::Texts(entries) => Some(Shape::of_texts(
-                entries.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-            )),
+            Data::Texts(entries) => {
+                Shape::of_texts(entries.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            }
             #[cfg(feature = "tower-sessions")]
-            Change::Map(map) => Some(super::fingerprint::of_map(map)),
+            Data::Map(map) => super::fingerprint::of_map(map),
         }
     }
 
     /// The whole data as written, remembered by `shape`.
     fn payload(&self, shape: Shape) -> Result<Payload<'static>> {
         match self {
-            Change::Unchanged => Ok(Payload::text("{}".to_owned())),
-            Change::Texts(entries) => {
+            Data::Texts(entries) => {
                 let text = object_text(entries.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
                 Ok(Payload::tracked(text, shape))
             }
             #[cfg(feature = "tower-sessions")]
-            Change::Map(map) => Payload::canonical(map, shape),
+            Data::Map(map) => Payload::canonical(map, shape),
         }
     }
 
     /// The digest of a value given as JSON text, as [`shape`](Self::shape) takes it.
     fn digest_of(&self, text: &str) -> Result<Digest> {
         match self {
+            Data::Texts(_) => Ok(digest(trim_json(text).as_bytes())),
             #[cfg(feature = "tower-sessions")]
-            Change::Map(_) => {
+            Data::Map(_) => {
                 let value: Value =
                     serde_json::from_str(text).map_err(Error::corrupt("data is not valid JSON"))?;
                 Ok(super::fingerprint::of_value(&value))
             }
-            _ => Ok(digest(
-                text.trim_matches([' ', '\t', '\n', '\r']).as_bytes(),
-            )),
         }
     }
 
     /// `(key, JSON text)` of each key named in `names`.
     fn values(&self, names: &[Name]) -> Result<Vec<(String, String)>> {
         match self {
-            Change::Unchanged => Ok(Vec::new()),
-            Change::Texts(entries) => Ok(entries
+            Data::Texts(entries) => Ok(entries
                 .iter()
                 .filter(|(k, _)| merge::named(names, k))
                 .cloned()
                 .collect()),
             #[cfg(feature = "tower-sessions")]
-            Change::Map(map) => map
+            Data::Map(map) => map
                 .iter()
                 .filter(|(k, _)| k.as_str() != super::base::BASE_KEY && merge::named(names, k))
                 .map(|(k, v)| Ok((k.clone(), super::payload::canonical_text(v)?)))
@@ -240,9 +239,10 @@ impl<DB: Dialect> SqlStore<DB> {
         let seen = self.inner.known.get(key);
         let expires = expires.unwrap_or_else(|| self.default_expiry(Utc::now()));
         let stored_expires = seen.as_ref().map(|s| s.expires);
-        let Some(shape) = change.shape() else {
+        let Change::Data(data) = change else {
             return self.refresh_expiry(sid, key, expires, stored_expires).await;
         };
+        let shape = data.shape();
         let versioned = self.inner.table.version.is_some();
         let Some(base) = base.filter(|_| versioned) else {
             // Without a version column, data equal to what this instance last saw is taken
@@ -255,7 +255,7 @@ impl<DB: Dialect> SqlStore<DB> {
                 return self.refresh_expiry(sid, key, expires, stored_expires).await;
             }
             return self
-                .replace(sid, key, &change, shape, expires, stored_expires)
+                .replace(sid, key, &data, shape, expires, stored_expires)
                 .await;
         };
         // A copy this instance saved before (a request that saves twice) goes on from what
@@ -282,9 +282,9 @@ impl<DB: Dialect> SqlStore<DB> {
         };
         let Some(over) = merge.over else {
             // Its last save was merged into more than the copy holds: merge again.
-            return self.merge_and_write(&merge, &change).await;
+            return self.merge_and_write(&merge, &data).await;
         };
-        let payload = change.payload(merge.shape.clone())?;
+        let payload = data.payload(merge.shape.clone())?;
         let tracked = payload.tracked.clone();
         match self
             .write_data(sid, payload, expires, stored_expires, Some(over))
@@ -296,7 +296,7 @@ impl<DB: Dialect> SqlStore<DB> {
             }
             // No row at that version: destroyed or expired (then nothing is written), or
             // another save came first.
-            None => self.merge_and_write(&merge, &change).await,
+            None => self.merge_and_write(&merge, &data).await,
         }
     }
 
@@ -305,12 +305,12 @@ impl<DB: Dialect> SqlStore<DB> {
         &self,
         sid: &str,
         key: Key,
-        change: &Change<'_>,
+        data: &Data<'_>,
         shape: Shape,
         expires: DateTime<Utc>,
         stored_expires: Option<DateTime<Utc>>,
     ) -> Result<()> {
-        let payload = change.payload(shape)?;
+        let payload = data.payload(shape)?;
         let tracked = payload.tracked.clone();
         match self
             .write_data(sid, payload, expires, stored_expires, None)
@@ -360,8 +360,8 @@ impl<DB: Dialect> SqlStore<DB> {
     /// Applies a save's changes to the row as it is now and writes the result over the
     /// version read; again, up to [`MERGE_ATTEMPTS`] times, while other writes come in
     /// between. A row gone meanwhile stays gone.
-    async fn merge_and_write(&self, merge: &Merge<'_>, change: &Change<'_>) -> Result<()> {
-        let set = change.values(&merge.diff.set)?;
+    async fn merge_and_write(&self, merge: &Merge<'_>, data: &Data<'_>) -> Result<()> {
+        let set = data.values(&merge.diff.set)?;
         for _ in 0..MERGE_ATTEMPTS {
             let Some(fresh) = self.fetch_row("save", merge.sid).await? else {
                 self.inner.known.forget(merge.key);
@@ -373,7 +373,7 @@ impl<DB: Dialect> SqlStore<DB> {
                     &merge.from,
                     &merge.shape,
                     &merge.diff,
-                    |text| change.digest_of(text),
+                    |text| data.digest_of(text),
                 )?;
                 if keys > 0 {
                     return Err(Error::KeyConflict { keys });

@@ -128,6 +128,12 @@ impl<'a> Payload<'a> {
     }
 }
 
+/// A JSON text without the whitespace JSON allows around it.
+#[cfg(any(feature = "tower-sessions", feature = "async-session"))]
+pub(crate) fn trim_json(text: &str) -> &str {
+    text.trim_matches([' ', '\t', '\n', '\r'])
+}
+
 /// A JSON object's text from its entries, given in key order, each value as JSON text.
 #[cfg(any(feature = "tower-sessions", feature = "async-session"))]
 pub(crate) fn object_text<'e>(
