@@ -73,6 +73,9 @@ pub trait Backend: Send + Sync + 'static {
     /// SQL for "now" in the representation the store uses for `expires` (UTC).
     const NOW_AS_STORED: &'static str;
 
+    /// SQL for "two hours ago" in the representation the store uses for its times (UTC).
+    const TWO_HOURS_AGO: &'static str;
+
     /// A query giving the connection's UTC offset in minutes, if the database has one.
     const ZONE_OFFSET_MINUTES: Option<&'static str>;
 
@@ -233,6 +236,7 @@ impl Backend for Sqlite {
     const WRONG_TIME_TYPE: &'static str = "TEXT";
     const NOW_AS_STORED: &'static str =
         "CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)";
+    const TWO_HOURS_AGO: &'static str = "(CAST(strftime('%s', 'now') AS INTEGER) - 7200) * 1000000";
     const TYPES: (&'static str, &'static str, &'static str, &'static str) =
         ("TEXT", "TEXT", "INTEGER", "INTEGER");
     const INDEX_COUNT: &'static str =
@@ -336,6 +340,7 @@ impl Backend for Postgres {
     const STORES_INVALID_JSON: bool = false;
     const WRONG_TIME_TYPE: &'static str = "TIMESTAMP";
     const NOW_AS_STORED: &'static str = "now()";
+    const TWO_HOURS_AGO: &'static str = "now() - interval '2 hours'";
     const TYPES: (&'static str, &'static str, &'static str, &'static str) =
         ("TEXT", "JSON", "TIMESTAMPTZ", "BIGINT");
     const INDEX_COUNT: &'static str =
@@ -439,6 +444,7 @@ impl Backend for MySql {
     const STORES_INVALID_JSON: bool = true;
     const WRONG_TIME_TYPE: &'static str = "TIMESTAMP(6) NULL";
     const NOW_AS_STORED: &'static str = "UTC_TIMESTAMP(6)";
+    const TWO_HOURS_AGO: &'static str = "UTC_TIMESTAMP(6) - INTERVAL 2 HOUR";
     const TYPES: (&'static str, &'static str, &'static str, &'static str) =
         ("VARBINARY(255)", "LONGTEXT", "DATETIME(6)", "BIGINT");
     const INDEX_COUNT: &'static str =

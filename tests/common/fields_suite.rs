@@ -12,10 +12,12 @@ use sqlx_session_store::{Column, DefaultFields, Error, Fields, SqlStore};
 use super::backend::{Backend, Ctx};
 use super::suite::{micros, pool_or_skip};
 
-/// A store with a `user_id` column filled from the session data, and a `device` text column.
-async fn user_store<B: Backend>(pool: &sqlx::Pool<B::DB>, ctx: &Ctx, tag: &str) -> SqlStore<B::DB> {
-    let s = SqlStore::builder(pool.clone())
-        .table_name(ctx.table(tag))
+/// `builder` with a `user_id` column filled from the session data, and a `device` text
+/// column.
+pub fn with_user_columns<DB: sqlx_session_store::Dialect>(
+    builder: sqlx_session_store::Builder<DB>,
+) -> sqlx_session_store::Builder<DB> {
+    builder
         .column(Column::integer("user_id").indexed(true))
         .column(Column::text("device"))
         .extend_default_fields(|d: &DefaultFields<'_>| {
@@ -23,6 +25,11 @@ async fn user_store<B: Backend>(pool: &sqlx::Pool<B::DB>, ctx: &Ctx, tag: &str) 
                 .with("user_id", d.data["user_id"].as_i64())
                 .with("device", d.data["device"].as_str())
         })
+}
+
+/// A migrated store with the columns of [`with_user_columns`].
+async fn user_store<B: Backend>(pool: &sqlx::Pool<B::DB>, ctx: &Ctx, tag: &str) -> SqlStore<B::DB> {
+    let s = with_user_columns(SqlStore::builder(pool.clone()).table_name(ctx.table(tag)))
         .build()
         .unwrap();
     s.migrate().await.unwrap();

@@ -395,11 +395,7 @@ pub async fn max_lifetime_ends_sessions_however_often_touched<B: Backend>(ctx: C
     s.set("old", &json!({ "n": 1 }), None).await.unwrap();
     s.set("young", &json!({ "n": 2 }), None).await.unwrap();
     assert!(s.touch("old", None).await.unwrap(), "inside its lifetime");
-    let two_hours_ago = match B::NAME {
-        "sqlite" => "(CAST(strftime('%s', 'now') AS INTEGER) - 7200) * 1000000",
-        "mysql" => "UTC_TIMESTAMP(6) - INTERVAL 2 HOUR",
-        _ => "now() - interval '2 hours'",
-    };
+    let two_hours_ago = B::TWO_HOURS_AGO;
     let sid = B::quote("sid");
     B::exec(
         &pool,

@@ -13,12 +13,13 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use sqlx::Pool;
-use sqlx_session_store::{Builder, Column, DefaultFields, Dialect, Fields, SqlStore, BASE_KEY};
+use sqlx_session_store::{Builder, Dialect, SqlStore, BASE_KEY};
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{Error as TowerError, SessionStore as TowerStore};
 
 use super::backend::{Backend, Ctx};
 use super::capture::{self, statements_on};
+use super::fields_suite::with_user_columns;
 use super::sliding_suite::{app, Client, Pause, FRONTS};
 use super::suite::pool_or_skip;
 use super::tower_sessions_suite::without_base;
@@ -326,21 +327,15 @@ pub async fn ended_sessions_stay_ended<B: Backend>(ctx: Ctx) {
     let pool = pool_or_skip!(B, ctx);
     let table = ctx.table("ended");
     let q = B::quote(&table);
-    let store = SqlStore::builder(pool.clone())
-        .table_name(&table)
-        .max_lifetime(Duration::from_secs(3600))
-        .column(Column::integer("user_id").indexed(true))
-        .extend_default_fields(|d: &DefaultFields<'_>| {
-            Fields::new().with("user_id", d.data["user_id"].as_i64())
-        })
-        .build()
-        .unwrap();
+    let store = with_user_columns(
+        SqlStore::builder(pool.clone())
+            .table_name(&table)
+            .max_lifetime(Duration::from_secs(3600)),
+    )
+    .build()
+    .unwrap();
     store.migrate().await.unwrap();
-    let two_hours_ago = match B::NAME {
-        "sqlite" => "(CAST(strftime('%s', 'now') AS INTEGER) - 7200) * 1000000",
-        "mysql" => "UTC_TIMESTAMP(6) - INTERVAL 2 HOUR",
-        _ => "now() - interval '2 hours'",
-    };
+    let two_hours_ago = B::TWO_HOURS_AGO;
     let past = chrono::Utc::now() - chrono::TimeDelta::hours(1);
     let ends: [(&str, &dyn Fn(String) -> String); 4] = [
         ("destroy", &|_| String::new()),
@@ -452,16 +447,7 @@ pub async fn merged_writes_keep_the_hook_hashed_ids_encryption_and_size_limit<B:
     let pool = pool_or_skip!(B, ctx);
     let table = ctx.table("promises");
     let configure = |b: Builder<B::DB>| {
-        let b = b
-            .hash_ids(true)
-            .max_data_size(400)
-            .column(Column::integer("user_id").indexed(true))
-            .column(Column::text("device"))
-            .extend_default_fields(|d: &DefaultFields<'_>| {
-                Fields::new()
-                    .with("user_id", d.data["user_id"].as_i64())
-                    .with("device", d.data["device"].as_str())
-            });
+        let b = with_user_columns(b.hash_ids(true).max_data_size(400));
         #[cfg(feature = "encryption")]
         let b = b.encryption_keys(vec![sqlx_session_store::EncryptionKey::from_bytes([7; 32])]);
         b
