@@ -435,6 +435,25 @@ pub async fn tower_session_cycle_id_and_clear<B: Backend>(ctx: Ctx) {
         json!({ "fresh": true }),
         "clear replaces the whole data"
     );
+
+    // A handler that saves, then changes more (the layer saves again): a flash message
+    // added and saved, then consumed, is gone; another tab's change in between is kept.
+    let handler = Session::new(Some(new), store.clone(), None);
+    handler.insert("flash", "saved!").await.unwrap();
+    handler.save().await.unwrap();
+    let tab = Session::new(Some(new), store.clone(), None);
+    tab.insert("cart", 4).await.unwrap();
+    tab.save().await.unwrap();
+    assert_eq!(
+        handler.remove::<String>("flash").await.unwrap().as_deref(),
+        Some("saved!")
+    );
+    handler.save().await.unwrap();
+    assert_eq!(
+        store.get(&new.to_string()).await.unwrap().unwrap().data,
+        json!({ "fresh": true, "cart": 4 }),
+        "the flash is consumed, the other tab's change kept"
+    );
     B::cleanup(pool, &ctx).await;
 }
 
