@@ -284,8 +284,9 @@ impl<DB: Dialect> Builder<DB> {
     /// How many sessions one store instance (and its clones) remembers the last loaded or
     /// written state of (default [`DEFAULT_TRACKED_SESSIONS`](crate::DEFAULT_TRACKED_SESSIONS);
     /// 0 turns it off): the stored expiry and, for tower-sessions, digests of the data's
-    /// text and of each top-level value (about 100 bytes plus 24 per top-level key), keyed
-    /// by a digest of the id.
+    /// text and of each top-level value (about 100 bytes plus 24 per top-level key), and
+    /// the content of the last saves of up to four copies of the session (24 bytes per
+    /// top-level key each), keyed by a digest of the id.
     ///
     /// Knowing the stored expiry lets an unchanged save inside `touch_after` skip its
     /// statement (all front ends); knowing the text a load returns again lets it skip the
