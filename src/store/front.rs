@@ -367,19 +367,17 @@ impl<DB: Dialect> SqlStore<DB> {
                 self.inner.known.forget(merge.key);
                 return Ok(());
             };
+            let stored = merge::Stored::parse(&fresh.text)?;
             if self.inner.options.strict_merge {
-                let keys = merge::contested(
-                    &fresh.text,
-                    &merge.from,
-                    &merge.shape,
-                    &merge.diff,
-                    |text| data.digest_of(text),
-                )?;
+                let keys =
+                    merge::contested(&stored, &merge.from, &merge.shape, &merge.diff, |text| {
+                        data.digest_of(text)
+                    })?;
                 if keys > 0 {
                     return Err(Error::KeyConflict { keys });
                 }
             }
-            let merged = Payload::text(merge::apply(&fresh.text, &merge.diff, &set)?);
+            let merged = Payload::text(merge::apply(&stored, &merge.diff, &set)?);
             let written = self
                 .write_data(
                     merge.sid,

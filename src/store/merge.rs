@@ -10,17 +10,28 @@ use super::payload::object_text;
 use super::payload::Digest;
 use crate::error::{Error, Result};
 
-/// `fresh` (the stored data's JSON text) with `diff` applied: each key in `set` takes its
-/// value from `set` (JSON text), each removed key goes. Keys neither set nor removed keep
-/// the value `fresh` has, so what another save wrote to them stays. Keys come out in byte
-/// order, values as they were written.
-pub(crate) fn apply(fresh: &str, diff: &Diff, set: &[(String, String)]) -> Result<String> {
-    let stored: BTreeMap<String, &RawValue> =
-        serde_json::from_str(fresh).map_err(Error::corrupt("data is not a JSON object"))?;
+/// The stored data's top-level entries, each value as its JSON text (parsed once per merge).
+pub(crate) struct Stored<'t>(BTreeMap<String, &'t RawValue>);
+
+impl<'t> Stored<'t> {
+    /// The entries of `fresh`, the stored data's JSON text.
+    pub(crate) fn parse(fresh: &'t str) -> Result<Self> {
+        serde_json::from_str(fresh)
+            .map(Self)
+            .map_err(Error::corrupt("data is not a JSON object"))
+    }
+}
+
+/// The stored data with `diff` applied: each key in `set` takes its value from `set` (JSON
+/// text), each removed key goes. Keys neither set nor removed keep the value stored, so
+/// what another save wrote to them stays. Keys come out in byte order, values as they were
+/// written.
+pub(crate) fn apply(stored: &Stored<'_>, diff: &Diff, set: &[(String, String)]) -> Result<String> {
     let mut merged: BTreeMap<&str, &str> = stored
+        .0
         .iter()
         // A base some other writer stored is no data either.
-        .filter(|(key, _)| key.as_str() != BASE_KEY && !diff.removed.contains(&name_of(key)))
+        .filter(|(key, _)| key.as_str() != BASE_KEY && !named(&diff.removed, key))
         .map(|(key, value)| (key.as_str(), value.get()))
         .collect();
     for (key, value) in set {
@@ -30,19 +41,17 @@ pub(crate) fn apply(fresh: &str, diff: &Diff, set: &[(String, String)]) -> Resul
 }
 
 /// How many of the keys a save changed (`diff`, from `base` to `current`) another writer
-/// changed too: keys whose value in `fresh` (its digest by `digest_of`) is neither the
-/// base's nor the save's own.
+/// changed too: keys whose stored value (its digest by `digest_of`) is neither the base's
+/// nor the save's own.
 pub(crate) fn contested(
-    fresh: &str,
+    stored: &Stored<'_>,
     base: &Shape,
     current: &Shape,
     diff: &Diff,
     digest_of: impl Fn(&str) -> Result<Digest>,
 ) -> Result<usize> {
-    let stored: BTreeMap<String, &RawValue> =
-        serde_json::from_str(fresh).map_err(Error::corrupt("data is not a JSON object"))?;
     let mut fresh_of: BTreeMap<Name, Digest> = BTreeMap::new();
-    for (key, value) in &stored {
+    for (key, value) in &stored.0 {
         let name = name_of(key);
         if diff.set.contains(&name) || diff.removed.contains(&name) {
             fresh_of.insert(name, digest_of(value.get())?);
@@ -86,7 +95,7 @@ mod tests {
         // Meanwhile another save set a=9 and added x.
         let fresh = r#"{"a":9,"b":1,"gone":1,"x":{"y":true}}"#;
         assert_eq!(
-            apply(fresh, &diff, &set).unwrap(),
+            apply(&Stored::parse(fresh).unwrap(), &diff, &set).unwrap(),
             r#"{"a":9,"b":2,"c":[3],"x":{"y":true}}"#
         );
     }
@@ -100,19 +109,32 @@ mod tests {
         let digest = |t: &str| Ok(super::super::payload::digest(t.as_bytes()));
         // Another writer: a=3 (contested), b removed too (not), c=2 too (not), d added.
         let fresh = r#"{"a":3,"c":2,"d":1}"#;
-        assert_eq!(contested(fresh, &base, &now, &diff, digest).unwrap(), 1);
+        assert_eq!(
+            contested(&Stored::parse(fresh).unwrap(), &base, &now, &diff, digest).unwrap(),
+            1
+        );
         // Another writer changed b, which this save removed: contested.
         let fresh = r#"{"a":1,"b":5,"c":1}"#;
-        assert_eq!(contested(fresh, &base, &now, &diff, digest).unwrap(), 1);
         assert_eq!(
-            contested(r#"{"a":1,"b":1,"c":1,"x":0}"#, &base, &now, &diff, digest).unwrap(),
+            contested(&Stored::parse(fresh).unwrap(), &base, &now, &diff, digest).unwrap(),
+            1
+        );
+        assert_eq!(
+            contested(
+                &Stored::parse(r#"{"a":1,"b":1,"c":1,"x":0}"#).unwrap(),
+                &base,
+                &now,
+                &diff,
+                digest
+            )
+            .unwrap(),
             0
         );
     }
 
     #[test]
     fn a_non_object_row_is_corrupt() {
-        let err = apply("[1]", &Diff::default(), &[]).unwrap_err();
+        let err = Stored::parse("[1]").err().unwrap();
         assert!(matches!(err, Error::CorruptRow { .. }), "{err:?}");
     }
 }
