@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use chrono::Utc;
 
-use crate::dialect::run::SqlValue;
+use crate::dialect::bind::SqlValue;
 use crate::dialect::Dialect;
 use crate::error::Result;
 use crate::store::SqlStore;

@@ -29,11 +29,13 @@
     )
 )]
 
-// Layers, each importing only those above it: ident → fields → schema → dialect → sql →
-// options → store (→ store/front) → cleanup → reaper; config and adapters at the edges.
+// Layers, each importing only those below it in this order: ident → fields → schema →
+// dialect → sql → options → store → cleanup → reaper; builder and adapters at the edges.
+// Beside them, imported from anywhere: error and redact (errors), record (what `get`
+// returns), timer (deadlines on either runtime), at_rest and crypt (hashed ids, sealed data).
 mod at_rest;
+mod builder;
 mod cleanup;
-mod config;
 #[cfg(feature = "encryption")]
 pub(crate) mod crypt;
 mod dialect;
@@ -44,14 +46,14 @@ mod options;
 mod reaper;
 mod record;
 mod redact;
-mod rt;
 mod schema;
 mod sql;
 mod store;
+mod timer;
 
 pub mod adapters;
 
-pub use config::Builder;
+pub use builder::Builder;
 #[cfg(feature = "encryption")]
 #[cfg_attr(docsrs, doc(cfg(feature = "encryption")))]
 pub use crypt::EncryptionKey;

@@ -7,7 +7,7 @@
 use std::future::Future;
 use std::pin::pin;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, PoisonError};
+use std::sync::Arc;
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
@@ -21,6 +21,7 @@ use tracing::Instrument;
 use crate::cleanup::Progress;
 use crate::dialect::Dialect;
 use crate::error::{Chain, Error, Result};
+use crate::store::background::{self, Background};
 use crate::store::{SqlStore, WeakStore};
 
 pub(crate) mod handle;
@@ -60,6 +61,13 @@ impl<DB: Dialect> Drop for LockedConn<DB> {
             self.conn.close_on_drop();
         }
     }
+}
+
+/// The reaper in a store's background slot, unless it was asked to stop or has ended.
+fn active_reaper(slot: &Option<Arc<dyn Background>>) -> Option<Arc<ReaperState>> {
+    slot.as_ref()
+        .filter(|task| task.is_active())
+        .and_then(background::downcast::<ReaperState>)
 }
 
 impl<DB: Dialect> SqlStore<DB> {
@@ -107,13 +115,9 @@ impl<DB: Dialect> SqlStore<DB> {
             return Ok(None);
         }
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| Error::NoRuntime)?;
-        let mut current = self
-            .reaper_slot()
-            .current
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if let Some(shared) = current.as_ref().filter(|s| s.active()) {
-            return Ok(Some(ReaperHandle::of(shared)));
+        let mut current = self.background().lock();
+        if let Some(shared) = active_reaper(&current) {
+            return Ok(Some(ReaperHandle::of(&shared)));
         }
         let shared = Arc::new(ReaperState::new());
         let span = tracing::info_span!(
@@ -128,7 +132,7 @@ impl<DB: Dialect> SqlStore<DB> {
         );
         // Events of the task go to the subscriber that is current here, like the caller's.
         runtime.spawn(task.instrument(span).with_current_subscriber());
-        *current = Some(Arc::clone(&shared));
+        *current = Some(Arc::clone(&shared) as Arc<dyn Background>);
         tracing::debug!(
             dialect = <DB as sqlx::Database>::NAME,
             table = self.table_name(),
@@ -144,13 +148,11 @@ impl<DB: Dialect> SqlStore<DB> {
     /// the reaper has ended, which includes letting a delete statement in progress finish.
     /// The name connect-session-sequelize gives it; [`ReaperHandle::shutdown`] does the same.
     pub fn stop_expiring_sessions(&self) -> impl Future<Output = ()> + Send + 'static {
-        let current = self
-            .reaper_slot()
-            .current
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        let wait = current.map(|shared| ReaperHandle::of(&shared).shutdown());
+        let current = self.background().lock().take();
+        let wait = current
+            .as_ref()
+            .and_then(background::downcast::<ReaperState>)
+            .map(|shared| ReaperHandle::of(&shared).shutdown());
         async move {
             if let Some(wait) = wait {
                 wait.await;
@@ -161,15 +163,7 @@ impl<DB: Dialect> SqlStore<DB> {
     /// The handle of the running expiry reaper, if one was started from this store (or a
     /// clone of it) and has not been stopped.
     pub fn expiry_reaper(&self) -> Option<ReaperHandle> {
-        let current = self
-            .reaper_slot()
-            .current
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        current
-            .as_ref()
-            .filter(|s| s.active())
-            .map(ReaperHandle::of)
+        active_reaper(&self.background().lock()).map(|shared| ReaperHandle::of(&shared))
     }
 
     /// One run of the reaper, under the reaper lock when `single_reaper` is set.

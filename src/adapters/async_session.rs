@@ -72,8 +72,8 @@ use crate::dialect::Dialect;
 use crate::error::Error;
 use crate::redact::DataError;
 use crate::store::base::{Base, Shape, BASE_KEY};
-use crate::store::front::{Change, Data, Track};
 use crate::store::payload::{object_text, trim_json, Payload};
+use crate::store::tracking::{Change, Data, ShapeFrom};
 use crate::store::SqlStore;
 
 #[async_trait]
@@ -85,7 +85,7 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
         };
         // async-session has its own change flag: only the expiry is remembered.
         let found = self
-            .load_tracked(&id, decode_data, Track::Each(shape_of))
+            .load_tracked(&id, decode_data, ShapeFrom::EachLoad(shape_of))
             .await?;
         let Some(loaded) = found else {
             return Ok(None);

@@ -48,8 +48,8 @@ use crate::dialect::Dialect;
 use crate::error::{Chain, Error};
 use crate::store::base::{Base, BASE_KEY};
 use crate::store::fingerprint;
-use crate::store::front::{Change, Data, Track};
 use crate::store::payload::Payload;
+use crate::store::tracking::{Change, Data, ShapeFrom};
 use crate::store::SqlStore;
 
 #[async_trait]
@@ -99,7 +99,7 @@ impl<DB: Dialect> SessionStore for SqlStore<DB> {
                     serde_json::from_str::<HashMap<String, serde_json::Value>>(text)
                         .map_err(Error::corrupt("data is not a JSON object"))
                 },
-                Track::Remembered(fingerprint::of_map),
+                ShapeFrom::Remembered(fingerprint::of_map),
             )
             .await
             .map_err(convert)?;

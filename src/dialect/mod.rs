@@ -8,8 +8,8 @@
 //! All sqlx generic bounds live in one place, [`run`], and each dialect forwards to it
 //! with its concrete types, so no bound leaks into the store or into user code.
 
-mod common;
-pub(crate) mod run;
+pub(crate) mod bind;
+mod shared_sql;
 
 #[cfg(feature = "mysql")]
 mod mysql;
@@ -43,7 +43,7 @@ pub(crate) mod private {
     use chrono::{DateTime, Utc};
     use sqlx::Pool;
 
-    use super::run::{DecodedRow, SqlKind, SqlValue, Via};
+    use super::bind::{DecodedRow, SqlKind, SqlValue, Via};
     use crate::schema::{ColumnType, Table};
 
     /// The sealed supertrait of [`Dialect`](super::Dialect); crate-internal.
@@ -185,31 +185,31 @@ pub(crate) mod private {
 macro_rules! forward_run {
     () => {
         fn execute(
-            via: $crate::dialect::run::Via<'_, Self>,
+            via: $crate::dialect::bind::Via<'_, Self>,
             sql: std::sync::Arc<str>,
-            args: &[$crate::dialect::run::SqlValue],
+            args: &[$crate::dialect::bind::SqlValue],
             persistent: bool,
         ) -> impl std::future::Future<Output = Result<u64, sqlx::Error>> + Send {
-            $crate::dialect::run::execute_with::<Self>(via, sql, args, persistent)
+            $crate::dialect::bind::execute_with::<Self>(via, sql, args, persistent)
         }
 
         fn fetch(
-            via: $crate::dialect::run::Via<'_, Self>,
+            via: $crate::dialect::bind::Via<'_, Self>,
             sql: std::sync::Arc<str>,
-            args: &[$crate::dialect::run::SqlValue],
-            kinds: &'static [$crate::dialect::run::SqlKind],
+            args: &[$crate::dialect::bind::SqlValue],
+            kinds: &'static [$crate::dialect::bind::SqlKind],
             persistent: bool,
         ) -> impl std::future::Future<
-            Output = Result<Vec<$crate::dialect::run::DecodedRow>, sqlx::Error>,
+            Output = Result<Vec<$crate::dialect::bind::DecodedRow>, sqlx::Error>,
         > + Send {
-            $crate::dialect::run::fetch_with::<Self>(via, sql, args, kinds, persistent)
+            $crate::dialect::bind::fetch_with::<Self>(via, sql, args, kinds, persistent)
         }
 
         fn simple(
             conn: &mut Self::Connection,
             sql: &'static str,
         ) -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send {
-            $crate::dialect::run::simple::<Self>(conn, sql)
+            $crate::dialect::bind::simple::<Self>(conn, sql)
         }
     };
 }

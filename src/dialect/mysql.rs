@@ -5,8 +5,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use sqlx::{MySql, MySqlConnection, Pool};
 
+use super::bind::{self, SqlKind, SqlValue, Via};
 use super::private::Backend;
-use super::run::{self, SqlKind, SqlValue, Via};
 use crate::fields::ColumnKind;
 use crate::schema::{ColumnType, Table};
 
@@ -132,7 +132,7 @@ impl Backend for MySql {
                 )
             })
             .collect();
-        let mut sql = super::common::create_table_sql::<Self>(table, &indexes);
+        let mut sql = super::shared_sql::create_table_sql::<Self>(table, &indexes);
         sql.push_str(" ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
         vec![sql]
     }
@@ -149,7 +149,7 @@ impl Backend for MySql {
         let mut conn = pool.acquire().await?;
         conn.close_on_drop();
         let name = format!("sqlx_session_store:{lock_key:x}");
-        let got = run::fetch_with::<Self>(
+        let got = bind::fetch_with::<Self>(
             Via::Conn(&mut *conn),
             Arc::from("SELECT CAST(GET_LOCK(?, ?) AS SIGNED)"),
             &[
@@ -168,13 +168,13 @@ impl Backend for MySql {
         let mut result = Ok(());
         for stmt in ddl {
             if let Err(e) =
-                run::execute_with::<Self>(Via::Conn(&mut *conn), stmt.clone(), &[], false).await
+                bind::execute_with::<Self>(Via::Conn(&mut *conn), stmt.clone(), &[], false).await
             {
                 result = Err(e);
                 break;
             }
         }
-        run::execute_with::<Self>(
+        bind::execute_with::<Self>(
             Via::Conn(&mut *conn),
             Arc::from("DO RELEASE_LOCK(?)"),
             &[SqlValue::Text(Some(name))],
@@ -189,7 +189,7 @@ impl Backend for MySql {
         lock_key: i64,
     ) -> Result<bool, sqlx::Error> {
         // A named lock belongs to the session; a timeout of 0 never waits.
-        let rows = run::fetch_with::<Self>(
+        let rows = bind::fetch_with::<Self>(
             Via::Conn(conn),
             Arc::from("SELECT CAST(GET_LOCK(?, 0) AS SIGNED)"),
             &[SqlValue::Text(Some(reaper_lock_name(lock_key)))],
@@ -204,7 +204,7 @@ impl Backend for MySql {
         conn: &mut MySqlConnection,
         lock_key: i64,
     ) -> Result<(), sqlx::Error> {
-        run::execute_with::<Self>(
+        bind::execute_with::<Self>(
             Via::Conn(conn),
             Arc::from("DO RELEASE_LOCK(?)"),
             &[SqlValue::Text(Some(reaper_lock_name(lock_key)))],

@@ -9,8 +9,8 @@ use sqlx::postgres::types::Oid;
 use sqlx::postgres::{PgArgumentBuffer, PgTypeInfo, PgValueFormat, PgValueRef};
 use sqlx::{Decode, Encode, PgConnection, Pool, Postgres, Type};
 
+use super::bind::{self, Micros, SqlKind, SqlValue, Via};
 use super::private::Backend;
-use super::run::{self, Micros, SqlKind, SqlValue, Via};
 use crate::fields::ColumnKind;
 use crate::schema::{ColumnType, Table};
 
@@ -86,7 +86,7 @@ impl Backend for Postgres {
     }
 
     fn upsert_clause(quoted_key: &str, quoted_cols: &[String]) -> String {
-        super::common::on_conflict_clause(quoted_key, quoted_cols)
+        super::shared_sql::on_conflict_clause(quoted_key, quoted_cols)
     }
 
     fn delete_expired_batch(table: &Table) -> String {
@@ -105,7 +105,7 @@ impl Backend for Postgres {
     }
 
     fn create_table(table: &Table) -> Vec<String> {
-        let mut stmts = vec![super::common::create_table_sql::<Self>(table, "")];
+        let mut stmts = vec![super::shared_sql::create_table_sql::<Self>(table, "")];
         for (index, column) in table.indexes() {
             stmts.push(format!(
                 "CREATE INDEX IF NOT EXISTS {} ON {} ({})",
@@ -127,7 +127,7 @@ impl Backend for Postgres {
         let mut tx = pool.begin().await?;
         // Unnamed statements (`persistent: false`): a migration runs once, and through a
         // transaction pooler a named one would outlive its transaction on the server.
-        run::execute_with::<Self>(
+        bind::execute_with::<Self>(
             Via::Conn(&mut *tx),
             Arc::from("SELECT pg_advisory_xact_lock($1)"),
             &[SqlValue::Int(Some(lock_key))],
@@ -135,14 +135,14 @@ impl Backend for Postgres {
         )
         .await?;
         for stmt in ddl {
-            run::execute_with::<Self>(Via::Conn(&mut *tx), stmt.clone(), &[], false).await?;
+            bind::execute_with::<Self>(Via::Conn(&mut *tx), stmt.clone(), &[], false).await?;
         }
         tx.commit().await
     }
 
     async fn try_reaper_lock(conn: &mut PgConnection, lock_key: i64) -> Result<bool, sqlx::Error> {
         // Session-level, so that each batch still commits on its own.
-        let rows = run::fetch_with::<Self>(
+        let rows = bind::fetch_with::<Self>(
             Via::Conn(conn),
             Arc::from("SELECT pg_try_advisory_lock($1)"),
             &[SqlValue::Int(Some(lock_key))],
@@ -157,7 +157,7 @@ impl Backend for Postgres {
         conn: &mut PgConnection,
         lock_key: i64,
     ) -> Result<(), sqlx::Error> {
-        run::fetch_with::<Self>(
+        bind::fetch_with::<Self>(
             Via::Conn(conn),
             Arc::from("SELECT pg_advisory_unlock($1)"),
             &[SqlValue::Int(Some(lock_key))],

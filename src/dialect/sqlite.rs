@@ -5,8 +5,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use sqlx::{Pool, Sqlite, SqliteConnection};
 
+use super::bind::{self, SqlKind, SqlValue, Via};
 use super::private::Backend;
-use super::run::{self, SqlKind, SqlValue, Via};
 use crate::fields::ColumnKind;
 use crate::schema::{ColumnType, Table};
 
@@ -74,7 +74,7 @@ impl Backend for Sqlite {
     }
 
     fn upsert_clause(quoted_key: &str, quoted_cols: &[String]) -> String {
-        super::common::on_conflict_clause(quoted_key, quoted_cols)
+        super::shared_sql::on_conflict_clause(quoted_key, quoted_cols)
     }
 
     fn delete_expired_batch(table: &Table) -> String {
@@ -90,7 +90,7 @@ impl Backend for Sqlite {
     }
 
     fn create_table(table: &Table) -> Vec<String> {
-        let mut stmts = vec![super::common::create_table_sql::<Self>(table, "")];
+        let mut stmts = vec![super::shared_sql::create_table_sql::<Self>(table, "")];
         for (index, column) in table.indexes() {
             // SQLite puts the schema on the index name, not on the table.
             let index = match &table.schema {
@@ -115,7 +115,7 @@ impl Backend for Sqlite {
         // under that lock; one transaction makes the table and its index appear together.
         let mut tx = pool.begin().await?;
         for stmt in ddl {
-            run::execute_with::<Self>(Via::Conn(&mut *tx), stmt.clone(), &[], false).await?;
+            bind::execute_with::<Self>(Via::Conn(&mut *tx), stmt.clone(), &[], false).await?;
         }
         tx.commit().await
     }

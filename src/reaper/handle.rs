@@ -3,31 +3,13 @@
 use std::fmt;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use tokio::sync::watch;
 
-/// The reaper slot of one store: the reaper currently started from it, if any.
-///
-/// Dropping the slot (when the last clone of the store goes) tells that reaper to stop.
-#[derive(Default)]
-pub(crate) struct ReaperSlot {
-    pub(crate) current: Mutex<Option<Arc<ReaperState>>>,
-}
+use crate::store::background::Background;
 
-impl Drop for ReaperSlot {
-    fn drop(&mut self) {
-        let current = self
-            .current
-            .get_mut()
-            .unwrap_or_else(PoisonError::into_inner);
-        if let Some(shared) = current {
-            shared.stop.send_replace(true);
-        }
-    }
-}
-
-/// State shared by a reaper task, its handles and the store's slot.
+/// State shared by a reaper task, its handles and the store's background slot.
 pub(crate) struct ReaperState {
     /// `true` once the reaper is asked to stop.
     pub(crate) stop: watch::Sender<bool>,
@@ -50,9 +32,14 @@ impl ReaperState {
             rows: AtomicU64::new(0),
         }
     }
+}
 
-    /// Neither asked to stop nor ended.
-    pub(crate) fn active(&self) -> bool {
+impl Background for ReaperState {
+    fn stop(&self) {
+        self.stop.send_replace(true);
+    }
+
+    fn is_active(&self) -> bool {
         !*self.stop.borrow() && !*self.done.borrow()
     }
 }

@@ -21,7 +21,7 @@
 
 use std::sync::Arc;
 
-use super::payload::{digest, Digest};
+use super::digest::{digest, Digest};
 
 /// The reserved data key under which a loaded session carries its base (see the README's
 /// "Concurrent requests"). The store strips it from every write; an application must not

@@ -16,7 +16,8 @@ use serde_json::{Number, Value};
 use std::collections::HashMap;
 
 use super::base::{name_of, KeyDigest, Shape, BASE_KEY};
-use super::payload::{maps_are_sorted, sorted_entries, truncated, Digest};
+use super::digest::{truncated, Digest};
+use super::payload::{maps_are_sorted, sorted_entries};
 
 /// The content of a session's data map: the content digest of each top-level value, by
 /// its key (the base key left out).

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use serde_json::value::RawValue;
 
 use super::base::{name_of, Diff, Name, Shape, BASE_KEY};
+use super::digest::Digest;
 use super::payload::object_text;
-use super::payload::Digest;
 use crate::error::{Error, Result};
 
 /// The stored data's top-level entries, each value as its JSON text (parsed once per merge).
@@ -106,7 +106,7 @@ mod tests {
         // This save: a=2, b removed, c=2.
         let now = shape(&[("a", "2"), ("c", "2")]);
         let diff = base.diff(&now);
-        let digest = |t: &str| Ok(super::super::payload::digest(t.as_bytes()));
+        let digest = |t: &str| Ok(super::super::digest::digest(t.as_bytes()));
         // Another writer: a=3 (contested), b removed too (not), c=2 too (not), d added.
         let fresh = r#"{"a":3,"c":2,"d":1}"#;
         assert_eq!(

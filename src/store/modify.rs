@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 
-use super::known::Key;
 use super::payload::Payload;
+use super::seen::Key;
 use super::{ExpiryWrite, SqlStore, MERGE_ATTEMPTS};
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
@@ -66,7 +66,7 @@ impl<DB: Dialect> SqlStore<DB> {
                 > 0
             {
                 // What this instance remembers of the session's data is no longer so.
-                self.inner.known.forget(Key::of(sid));
+                self.inner.seen.forget(Key::of(sid));
                 return Ok(Some(out));
             }
         }

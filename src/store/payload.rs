@@ -12,35 +12,9 @@ use serde_json::Value;
 use std::collections::HashMap;
 
 use super::base::{Shape, BASE_KEY};
+use super::digest::digest;
+use super::seen::SeenData;
 use crate::error::{Error, Result};
-
-/// A 128-bit (truncated) BLAKE3 digest: of a data text, of a data content (see
-/// `fingerprint`), or of a session id (the key of a remembered session).
-pub(crate) type Digest = [u8; 16];
-
-/// The first 16 bytes of the BLAKE3 hash of `bytes`.
-pub(crate) fn digest(bytes: &[u8]) -> Digest {
-    truncated(&blake3::hash(bytes))
-}
-
-/// The first 16 bytes of a BLAKE3 hash.
-pub(crate) fn truncated(hash: &blake3::Hash) -> Digest {
-    let mut out = [0; 16];
-    out.copy_from_slice(&hash.as_bytes()[..16]);
-    out
-}
-
-/// What is remembered of a session's data, for a front end that compares data to tell a
-/// change (tower-sessions).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Tracked {
-    /// Digest of the data column's text as last loaded or written: a load that returns the
-    /// same text has the same content, and needs no walk of the data to know it.
-    pub text: Digest,
-    /// The data's content by top-level key (`fingerprint::of_map` under tower-sessions),
-    /// compared with the content of what is saved.
-    pub shape: Shape,
-}
 
 /// Session data serialized for a write.
 pub(crate) struct Payload<'a> {
@@ -54,7 +28,7 @@ pub(crate) struct Payload<'a> {
         not(any(feature = "tower-sessions", feature = "async-session")),
         allow(dead_code)
     )]
-    pub tracked: Option<Tracked>,
+    pub tracked: Option<SeenData>,
 }
 
 impl<'a> Payload<'a> {
@@ -107,7 +81,7 @@ impl<'a> Payload<'a> {
     #[cfg(any(feature = "tower-sessions", feature = "async-session"))]
     pub(crate) fn tracked(text: String, shape: Shape) -> Self {
         Self {
-            tracked: Some(Tracked {
+            tracked: Some(SeenData {
                 text: digest(text.as_bytes()),
                 shape,
             }),

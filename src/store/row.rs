@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use super::payload::Payload;
-use crate::dialect::run::SqlValue;
+use crate::dialect::bind::SqlValue;
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::fields::{ColumnKind, DefaultFields, ExtendFields, FieldValue};

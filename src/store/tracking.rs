@@ -12,9 +12,11 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::Value;
 
 use super::base::{Base, Diff, Name, Shape};
-use super::known::{Key, Saved, Seen};
+use super::digest::{digest, Digest};
 use super::merge;
-use super::payload::{digest, object_text, trim_json, Digest, Payload, Tracked};
+use super::payload::{object_text, trim_json, Payload};
+use super::seen::SeenData;
+use super::seen::{Key, Saved, Seen};
 use super::{check_sid, ExpiryWrite, SqlStore, MERGE_ATTEMPTS};
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
@@ -101,11 +103,11 @@ impl Data<'_> {
 }
 
 /// How a front end's load tells the data's content, for the session's base.
-pub(crate) enum Track<T> {
+pub(crate) enum ShapeFrom<T> {
     /// From the parsed data, each load; only the expiry is remembered (async-session,
     /// which has its own change flag).
     #[cfg_attr(not(feature = "async-session"), allow(dead_code))]
-    Each(fn(&T) -> Shape),
+    EachLoad(fn(&T) -> Shape),
     /// From the parsed data, remembered with the digest of the row's text: a load of the
     /// same text again takes it from memory (tower-sessions).
     #[cfg_attr(not(feature = "tower-sessions"), allow(dead_code))]
@@ -157,7 +159,7 @@ fn within(stored: DateTime<Utc>, wanted: DateTime<Utc>, window: TimeDelta) -> bo
 
 impl<DB: Dialect> SqlStore<DB> {
     /// The live row `sid` for a front end, its data parsed by `parse`, with its base and
-    /// remembering the stored expiry (and, under [`Track::Remembered`], the content).
+    /// remembering the stored expiry (and, under [`ShapeFrom::Remembered`], the content).
     ///
     /// The content is of the data, never of the row's text as the database returns it: a
     /// JSONB (or MySQL `JSON`) column, or a row written by another writer, gives equal data
@@ -170,18 +172,18 @@ impl<DB: Dialect> SqlStore<DB> {
         &self,
         sid: &str,
         parse: impl FnOnce(&str) -> Result<T>,
-        track: Track<T>,
+        track: ShapeFrom<T>,
     ) -> Result<Option<Loaded<T>>> {
         let key = Key::of(sid);
         let Some(row) = self.fetch_row("load", sid).await? else {
-            self.inner.known.forget(key);
+            self.inner.seen.forget(key);
             return Ok(None);
         };
         let data = parse(&row.text)?;
-        let seen = self.inner.known.get(key);
+        let seen = self.inner.seen.get(key);
         let (shape, tracked) = match track {
-            Track::Each(shape_of) => (row.version.map(|_| shape_of(&data)), None),
-            Track::Remembered(shape_of) => {
+            ShapeFrom::EachLoad(shape_of) => (row.version.map(|_| shape_of(&data)), None),
+            ShapeFrom::Remembered(shape_of) => {
                 let text = digest(row.text.as_bytes());
                 let shape = match &seen {
                     Some(Seen {
@@ -189,10 +191,10 @@ impl<DB: Dialect> SqlStore<DB> {
                     }) if seen.text == text => seen.shape.clone(),
                     _ => shape_of(&data),
                 };
-                (Some(shape.clone()), Some(Tracked { text, shape }))
+                (Some(shape.clone()), Some(SeenData { text, shape }))
             }
         };
-        self.inner.known.put(
+        self.inner.seen.put(
             key,
             Seen {
                 data: tracked,
@@ -236,7 +238,7 @@ impl<DB: Dialect> SqlStore<DB> {
     ) -> Result<()> {
         check_sid(sid)?;
         let key = Key::of(sid);
-        let seen = self.inner.known.get(key);
+        let seen = self.inner.seen.get(key);
         let expires = expires.unwrap_or_else(|| self.default_expiry(Utc::now()));
         let stored_expires = seen.as_ref().map(|s| s.expires);
         let Change::Data(data) = change else {
@@ -322,9 +324,9 @@ impl<DB: Dialect> SqlStore<DB> {
                     expires: stored,
                     saved: Vec::new(),
                 };
-                self.inner.known.put(key, seen);
+                self.inner.seen.put(key, seen);
             }
-            None => self.inner.known.forget(key),
+            None => self.inner.seen.forget(key),
         }
         Ok(())
     }
@@ -334,13 +336,13 @@ impl<DB: Dialect> SqlStore<DB> {
     fn remember(
         &self,
         merge: &Merge<'_>,
-        tracked: Option<Tracked>,
+        tracked: Option<SeenData>,
         expires: DateTime<Utc>,
         written: Option<i64>,
     ) {
         let mut saved = self
             .inner
-            .known
+            .seen
             .get(merge.key)
             .map(|s| s.saved)
             .unwrap_or_default();
@@ -354,7 +356,7 @@ impl<DB: Dialect> SqlStore<DB> {
             expires,
             saved,
         };
-        self.inner.known.put(merge.key, seen);
+        self.inner.seen.put(merge.key, seen);
     }
 
     /// Applies a save's changes to the row as it is now and writes the result over the
@@ -364,7 +366,7 @@ impl<DB: Dialect> SqlStore<DB> {
         let set = data.values(&merge.diff.set)?;
         for _ in 0..MERGE_ATTEMPTS {
             let Some(fresh) = self.fetch_row("save", merge.sid).await? else {
-                self.inner.known.forget(merge.key);
+                self.inner.seen.forget(merge.key);
                 return Ok(());
             };
             let stored = merge::Stored::parse(&fresh.text)?;
@@ -394,7 +396,7 @@ impl<DB: Dialect> SqlStore<DB> {
             }
             if fresh.version.is_none() {
                 // Written without a version condition, and no row: gone meanwhile.
-                self.inner.known.forget(merge.key);
+                self.inner.seen.forget(merge.key);
                 return Ok(());
             }
         }
@@ -443,7 +445,7 @@ impl<DB: Dialect> SqlStore<DB> {
             return Ok(());
         }
         if self.touch_row(sid, expires).await? {
-            self.inner.known.set_expires(key, expires);
+            self.inner.seen.set_expires(key, expires);
         }
         Ok(())
     }
@@ -477,7 +479,7 @@ impl<DB: Dialect> SqlStore<DB> {
                     expires,
                     saved: Vec::new(),
                 };
-                self.inner.known.put(Key::of(&sid), seen);
+                self.inner.seen.put(Key::of(&sid), seen);
                 return Ok(version);
             }
         }

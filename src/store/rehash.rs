@@ -1,7 +1,7 @@
 //! Switching an existing table to hashed ids: [`SqlStore::hash_existing_ids`].
 
 use crate::at_rest::{hash_id, HASHED_ID_PREFIX};
-use crate::dialect::run::{SqlKind, SqlValue};
+use crate::dialect::bind::{SqlKind, SqlValue};
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::store::row::text_param;

@@ -17,14 +17,26 @@ use std::sync::{Mutex, PoisonError};
 use chrono::{DateTime, Utc};
 
 use super::base::Shape;
-use super::payload::{digest, Digest, Tracked};
+use super::digest::{digest, Digest};
+
+/// What is remembered of a session's data, for a front end that compares data to tell a
+/// change (tower-sessions).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct SeenData {
+    /// Digest of the data column's text as last loaded or written: a load that returns the
+    /// same text has the same content, and needs no walk of the data to know it.
+    pub text: Digest,
+    /// The data's content by top-level key (`fingerprint::of_map` under tower-sessions),
+    /// compared with the content of what is saved.
+    pub shape: Shape,
+}
 
 /// What was last seen of one row.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Seen {
     /// What is known of the data; `None` when only the expiry is known (the async-session
     /// front end, which has its own change flag).
-    pub data: Option<Tracked>,
+    pub data: Option<SeenData>,
     /// The stored expiry.
     pub expires: DateTime<Utc>,
     /// This instance's last saves of the session's copies (a few, the newest last). A later
@@ -52,7 +64,7 @@ impl Key {
     }
 }
 
-pub(crate) struct Known {
+pub(crate) struct SeenCache {
     /// Most sessions remembered; 0 turns change detection off.
     capacity: usize,
     generations: Mutex<Generations>,
@@ -64,7 +76,7 @@ struct Generations {
     old: HashMap<Key, Seen>,
 }
 
-impl Known {
+impl SeenCache {
     pub(crate) fn new(capacity: usize) -> Self {
         Self {
             capacity,
@@ -164,7 +176,7 @@ mod tests {
 
     fn seen(n: u8) -> Seen {
         Seen {
-            data: Some(Tracked {
+            data: Some(SeenData {
                 text: [n; 16],
                 shape: Shape::of_texts([("k", n.to_string().as_str())]),
             }),
@@ -175,7 +187,7 @@ mod tests {
 
     #[test]
     fn holds_at_most_capacity_and_keeps_what_is_used() {
-        let known = Known::new(4);
+        let known = SeenCache::new(4);
         for n in 0..4u8 {
             known.put(Key::of(&n.to_string()), seen(n));
         }
@@ -195,7 +207,7 @@ mod tests {
     #[test]
     fn odd_and_tiny_capacities_stay_bounded() {
         for capacity in [1, 2, 3, 5] {
-            let known = Known::new(capacity);
+            let known = SeenCache::new(capacity);
             for n in 0..50u8 {
                 known.put(Key::of(&n.to_string()), seen(n));
                 assert!(known.len() <= capacity, "{} of {capacity}", known.len());
@@ -206,7 +218,7 @@ mod tests {
 
     #[test]
     fn capacity_zero_remembers_nothing() {
-        let known = Known::new(0);
+        let known = SeenCache::new(0);
         known.put(Key::of("a"), seen(1));
         assert_eq!(known.get(Key::of("a")), None);
         assert_eq!(known.len(), 0);

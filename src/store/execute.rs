@@ -7,12 +7,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::dialect::run::{DecodedRow, SqlKind, SqlValue, Via};
+use crate::dialect::bind::{DecodedRow, SqlKind, SqlValue, Via};
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::options::TRANSIENT_RETRIES;
-use crate::rt::Deadline;
 use crate::store::SqlStore;
+use crate::timer::Deadline;
 
 /// What a statement returns.
 #[derive(Clone, Copy)]
@@ -238,7 +238,7 @@ impl<DB: Dialect> SqlStore<DB> {
                         "statement lost a race with another transaction; running it again"
                     );
                     let pause = backoff(retries).min(deadline.remaining());
-                    crate::rt::sleep(pause).await;
+                    crate::timer::sleep(pause).await;
                 }
                 done => return Ok(done),
             }
