@@ -9,6 +9,7 @@ use chrono::Utc;
 use crate::dialect::bind::SqlValue;
 use crate::dialect::Dialect;
 use crate::error::Result;
+use crate::op::Op;
 use crate::store::SqlStore;
 
 /// What one sweep did so far (kept even when it stops on an error).
@@ -48,7 +49,7 @@ impl<DB: Dialect> SqlStore<DB> {
         let started = Instant::now();
         let mut progress = Progress::default();
         self.sweep(None, None, &mut progress).await?;
-        self.trace("clear_expired_sessions", started, progress.rows);
+        self.trace(Op::ClearExpiredSessions, started, progress.rows);
         Ok(progress.rows)
     }
 
@@ -89,7 +90,7 @@ impl<DB: Dialect> SqlStore<DB> {
         stop: Option<&(dyn Fn() -> bool + Sync)>,
         progress: &mut Progress<'_>,
     ) -> Result<bool> {
-        const OP: &str = "clear_expired_sessions";
+        const OP: Op = Op::ClearExpiredSessions;
         let batch = self.options().delete_batch_size;
         let args = [
             DB::time_param(before),

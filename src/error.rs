@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use crate::op::Op;
 use crate::redact::{DataError, DatabaseError};
 
 /// A `Result` whose error defaults to this crate's [`Error`].
@@ -189,10 +190,18 @@ pub enum Error {
 }
 
 impl Error {
-    pub(crate) fn db(operation: &'static str) -> impl FnOnce(sqlx::Error) -> Error {
+    pub(crate) fn db(op: Op) -> impl FnOnce(sqlx::Error) -> Error {
         move |source| Error::Database {
-            operation,
+            operation: op.as_str(),
             source: source.into(),
+        }
+    }
+
+    /// `op` ran out of its time budget `after`.
+    pub(crate) fn timeout(op: Op, after: std::time::Duration) -> Error {
+        Error::Timeout {
+            operation: op.as_str(),
+            after,
         }
     }
 
@@ -256,7 +265,7 @@ mod tests {
             "stored session row is corrupt: data is not valid JSON: \
              JSON syntax error at line 1 column 2"
         );
-        let db = Error::db("get")(sqlx::Error::Protocol("oops".into()));
+        let db = Error::db(Op::Get)(sqlx::Error::Protocol("oops".into()));
         assert_eq!(
             Chain(&db).to_string(),
             "database error during get: protocol error: oops"

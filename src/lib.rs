@@ -42,6 +42,7 @@ mod dialect;
 mod error;
 mod fields;
 mod ident;
+mod op;
 mod options;
 mod reaper;
 mod record;
@@ -67,7 +68,7 @@ pub use options::{
 };
 pub use reaper::handle::ReaperHandle;
 pub use record::{SessionInfo, SessionRecord};
-pub use redact::{DataError, DatabaseError};
+pub use redact::{DataError, DatabaseError, DatabaseErrorKind};
 pub use schema::DEFAULT_TABLE_NAME;
 pub use store::base::BASE_KEY;
 pub use store::{SqlStore, MAX_SESSION_ID_LEN};

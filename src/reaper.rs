@@ -21,6 +21,7 @@ use tracing::Instrument;
 use crate::cleanup::Progress;
 use crate::dialect::Dialect;
 use crate::error::{Chain, Error, Result};
+use crate::op::Op;
 use crate::store::background::{self, Background};
 use crate::store::{SqlStore, WeakStore};
 
@@ -185,11 +186,8 @@ impl<DB: Dialect> SqlStore<DB> {
         // The schema check takes a pooled connection of its own: before the lock's.
         self.ready().await?;
         let key = self.table().lock_key() ^ REAPER_LOCK_SALT;
-        const LOCK: &str = "reaper lock";
-        let timed_out = |operation| Error::Timeout {
-            operation,
-            after: self.options().operation_timeout,
-        };
+        const LOCK: Op = Op::ReaperLock;
+        let timed_out = |op| Error::timeout(op, self.options().operation_timeout);
         let deadline = self.deadline();
         let conn = deadline
             .run(self.pool().acquire())
@@ -215,7 +213,7 @@ impl<DB: Dialect> SqlStore<DB> {
             // The connection went silent: closing it (on drop) frees the lock server-side.
             return swept.map(done);
         }
-        const UNLOCK: &str = "reaper unlock";
+        const UNLOCK: Op = Op::ReaperUnlock;
         let unlocked = match self
             .deadline()
             .run(DB::release_reaper_lock(&mut held.conn, key))

@@ -14,8 +14,7 @@ use serde_json::error::Category;
 
 /// What this crate keeps of an sqlx error: safe to log, in `Display` and `Debug`.
 ///
-/// Holds the kind of failure ([`kind`](Self::kind): `"database"`, `"io"`, `"pool timed
-/// out"`, ...), the server's error code when there is one ([`code`](Self::code): the
+/// Holds the kind of failure ([`kind`](Self::kind)), the server's error code when there is one ([`code`](Self::code): the
 /// SQLSTATE on PostgreSQL and MySQL, the extended result code on SQLite; plus the error
 /// [`number`](Self::number) on MySQL), the name of the violated constraint when the server
 /// gives it ([`constraint`](Self::constraint), PostgreSQL), and the server's message with
@@ -32,9 +31,99 @@ use serde_json::error::Category;
 /// by a space can leave a fragment of itself outside the blanked segment.
 pub struct DatabaseError(Box<Parts>);
 
+/// The kind of a database failure ([`DatabaseError::kind`]), one per kind of
+/// [`sqlx::Error`] (as sqlx's own `ErrorKind` does for server errors).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum DatabaseErrorKind {
+    /// An error returned by the server.
+    Database,
+    /// The connection options were refused.
+    Configuration,
+    /// Sqlx refused an argument.
+    InvalidArgument,
+    /// Reading from or writing to the connection failed.
+    Io,
+    /// The TLS layer failed.
+    Tls,
+    /// The server sent something unexpected.
+    Protocol,
+    /// A statement returned no row where one was expected.
+    RowNotFound,
+    /// A type named in a statement is unknown to the server.
+    TypeNotFound,
+    /// A row had fewer columns than expected.
+    ColumnIndexOutOfBounds,
+    /// A row lacked a column by name.
+    ColumnNotFound,
+    /// A column's value could not be decoded.
+    ColumnDecode,
+    /// A value could not be encoded for the server.
+    Encode,
+    /// A value from the server could not be decoded.
+    Decode,
+    /// An error of a driver behind sqlx's `Any`.
+    AnyDriver,
+    /// No pooled connection became free in time.
+    PoolTimedOut,
+    /// The pool was closed.
+    PoolClosed,
+    /// Sqlx's background worker (SQLite) ended.
+    WorkerCrashed,
+    /// Sqlx refused a savepoint statement.
+    InvalidSavepointStatement,
+    /// A transaction could not begin.
+    BeginFailed,
+    /// An sqlx error this crate does not know.
+    Other,
+}
+
+impl DatabaseErrorKind {
+    /// A short lowercase name (`"database"`, `"io"`, `"pool timed out"`, ...), stable for
+    /// metrics labels.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Database => "database",
+            Self::Configuration => "configuration",
+            Self::InvalidArgument => "invalid argument",
+            Self::Io => "io",
+            Self::Tls => "tls",
+            Self::Protocol => "protocol",
+            Self::RowNotFound => "row not found",
+            Self::TypeNotFound => "type not found",
+            Self::ColumnIndexOutOfBounds => "column index out of bounds",
+            Self::ColumnNotFound => "column not found",
+            Self::ColumnDecode => "column decode",
+            Self::Encode => "encode",
+            Self::Decode => "decode",
+            Self::AnyDriver => "any driver",
+            Self::PoolTimedOut => "pool timed out",
+            Self::PoolClosed => "pool closed",
+            Self::WorkerCrashed => "worker crashed",
+            Self::InvalidSavepointStatement => "invalid savepoint statement",
+            Self::BeginFailed => "begin failed",
+            Self::Other => "other",
+        }
+    }
+}
+
+impl fmt::Display for DatabaseErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Database => f.write_str("database error"),
+            Self::Io => f.write_str("I/O error"),
+            Self::Tls => f.write_str("TLS error"),
+            Self::PoolTimedOut => f.write_str("pool timed out waiting for a connection"),
+            Self::PoolClosed => f.write_str("pool closed"),
+            Self::RowNotFound => f.write_str("no row returned"),
+            kind => write!(f, "{} error", kind.as_str()),
+        }
+    }
+}
+
 /// Boxed, so that [`Error`](crate::Error) stays small.
 struct Parts {
-    kind: &'static str,
+    kind: DatabaseErrorKind,
     code: Option<String>,
     number: Option<u16>,
     constraint: Option<String>,
@@ -43,11 +132,9 @@ struct Parts {
 }
 
 impl DatabaseError {
-    /// The kind of failure: `"database"` (an error returned by the server), `"io"`, `"tls"`,
-    /// `"protocol"`, `"configuration"`, `"pool timed out"`, `"pool closed"`, `"row not
-    /// found"`, `"column decode"`, `"decode"`, `"encode"`, ... (`"other"` for an sqlx
-    /// error this crate does not know).
-    pub fn kind(&self) -> &'static str {
+    /// The kind of failure: [`Database`](DatabaseErrorKind::Database) for an error the
+    /// server returned, [`Io`](DatabaseErrorKind::Io), [`PoolTimedOut`](DatabaseErrorKind::PoolTimedOut), ...
+    pub fn kind(&self) -> DatabaseErrorKind {
         self.0.kind
     }
 
@@ -113,42 +200,44 @@ impl DatabaseError {
 impl From<sqlx::Error> for DatabaseError {
     fn from(raw: sqlx::Error) -> Self {
         use sqlx::Error as E;
+        use DatabaseErrorKind as K;
         let mut code = None;
         let mut number = None;
         let mut constraint = None;
-        let (kind, message): (&'static str, Option<String>) = match &raw {
+        let (kind, message): (DatabaseErrorKind, Option<String>) = match &raw {
             E::Database(db) => {
                 code = db.code().map(|c| c.into_owned());
                 constraint = db.constraint().map(str::to_owned);
                 number = mysql_number(&**db);
                 // Names the server gives apart (PostgreSQL) are schema, not data: kept.
                 let names: Vec<&str> = db.constraint().into_iter().chain(db.table()).collect();
-                ("database", Some(blank_quoted_keeping(db.message(), &names)))
+                (
+                    K::Database,
+                    Some(blank_quoted_keeping(db.message(), &names)),
+                )
             }
-            E::Configuration(_) => ("configuration", None),
-            E::InvalidArgument(m) => ("invalid argument", Some(blank_quoted(m))),
-            E::Io(e) => ("io", Some(blank_quoted(&e.to_string()))),
-            E::Tls(e) => ("tls", Some(blank_quoted(&e.to_string()))),
-            E::Protocol(m) => ("protocol", Some(blank_quoted(m))),
-            E::RowNotFound => ("row not found", None),
-            E::TypeNotFound { .. } => ("type not found", Some(blank_quoted(&raw.to_string()))),
-            E::ColumnIndexOutOfBounds { .. } => {
-                ("column index out of bounds", Some(raw.to_string()))
-            }
-            E::ColumnNotFound(_) => ("column not found", Some(blank_quoted(&raw.to_string()))),
+            E::Configuration(_) => (K::Configuration, None),
+            E::InvalidArgument(m) => (K::InvalidArgument, Some(blank_quoted(m))),
+            E::Io(e) => (K::Io, Some(blank_quoted(&e.to_string()))),
+            E::Tls(e) => (K::Tls, Some(blank_quoted(&e.to_string()))),
+            E::Protocol(m) => (K::Protocol, Some(blank_quoted(m))),
+            E::RowNotFound => (K::RowNotFound, None),
+            E::TypeNotFound { .. } => (K::TypeNotFound, Some(blank_quoted(&raw.to_string()))),
+            E::ColumnIndexOutOfBounds { .. } => (K::ColumnIndexOutOfBounds, Some(raw.to_string())),
+            E::ColumnNotFound(_) => (K::ColumnNotFound, Some(blank_quoted(&raw.to_string()))),
             E::ColumnDecode { index, source } => (
-                "column decode",
+                K::ColumnDecode,
                 Some(blank_quoted(&format!("column {index}: {source}"))),
             ),
-            E::Encode(e) => ("encode", Some(blank_quoted(&e.to_string()))),
-            E::Decode(e) => ("decode", Some(blank_quoted(&e.to_string()))),
-            E::AnyDriverError(_) => ("any driver", None),
-            E::PoolTimedOut => ("pool timed out", None),
-            E::PoolClosed => ("pool closed", None),
-            E::WorkerCrashed => ("worker crashed", None),
-            E::InvalidSavePointStatement => ("invalid savepoint statement", None),
-            E::BeginFailed => ("begin failed", None),
-            _ => ("other", None),
+            E::Encode(e) => (K::Encode, Some(blank_quoted(&e.to_string()))),
+            E::Decode(e) => (K::Decode, Some(blank_quoted(&e.to_string()))),
+            E::AnyDriverError(_) => (K::AnyDriver, None),
+            E::PoolTimedOut => (K::PoolTimedOut, None),
+            E::PoolClosed => (K::PoolClosed, None),
+            E::WorkerCrashed => (K::WorkerCrashed, None),
+            E::InvalidSavePointStatement => (K::InvalidSavepointStatement, None),
+            E::BeginFailed => (K::BeginFailed, None),
+            _ => (K::Other, None),
         };
         Self(Box::new(Parts {
             kind,
@@ -174,15 +263,7 @@ fn mysql_number(_: &dyn sqlx::error::DatabaseError) -> Option<u16> {
 
 impl fmt::Display for DatabaseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0.kind {
-            "database" => f.write_str("database error")?,
-            "io" => f.write_str("I/O error")?,
-            "tls" => f.write_str("TLS error")?,
-            "pool timed out" => f.write_str("pool timed out waiting for a connection")?,
-            "pool closed" => f.write_str("pool closed")?,
-            "row not found" => f.write_str("no row returned")?,
-            kind => write!(f, "{kind} error")?,
-        }
+        write!(f, "{}", self.0.kind)?;
         match (self.0.number, &self.0.code) {
             (Some(n), Some(code)) => write!(f, " {n} ({code})")?,
             (Some(n), None) => write!(f, " {n}")?,
@@ -432,7 +513,7 @@ mod tests {
             e.raw().to_string().contains("SECRET"),
             "kept for inspection"
         );
-        assert_eq!(e.kind(), "protocol");
+        assert_eq!(e.kind(), DatabaseErrorKind::Protocol);
         assert_eq!(e.code(), None);
         let e = DatabaseError::from(sqlx::Error::PoolTimedOut);
         assert_eq!(e.to_string(), "pool timed out waiting for a connection");

@@ -30,6 +30,7 @@ use crate::dialect::bind::SqlValue;
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::fields::ExtendFields;
+use crate::op::Op;
 use crate::options::Options;
 use crate::schema::Table;
 use crate::sql::Statements;
@@ -262,11 +263,11 @@ impl<DB: Dialect> SqlStore<DB> {
     }
 
     /// One debug event per operation: never the id or the data.
-    pub(crate) fn trace(&self, op: &'static str, started: Instant, rows: u64) {
+    pub(crate) fn trace(&self, op: Op, started: Instant, rows: u64) {
         tracing::debug!(
             dialect = <DB as sqlx::Database>::NAME,
             table = self.inner.table.name.as_str(),
-            op,
+            op = op.as_str(),
             rows,
             elapsed_us = started.elapsed().as_micros() as u64,
             "session store operation"

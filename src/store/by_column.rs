@@ -11,6 +11,7 @@ use crate::dialect::bind::{SqlKind, SqlValue};
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::fields::{ColumnKind, FieldValue};
+use crate::op::Op;
 use crate::record::SessionInfo;
 use crate::sql::CustomColumnQueries;
 
@@ -27,7 +28,7 @@ impl<DB: Dialect> SqlStore<DB> {
     ) -> Result<Vec<String>> {
         let (queries, value) = self.custom_column_query(column, value.into())?;
         let args = self.with_lifetime(vec![value, DB::time_param(Utc::now())]);
-        self.fetch_ids("ids_where", &queries.ids, &args).await
+        self.fetch_ids(Op::IdsWhere, &queries.ids, &args).await
     }
 
     /// Deletes every session (live or expired) whose custom `column` equals `value`, in
@@ -36,9 +37,9 @@ impl<DB: Dialect> SqlStore<DB> {
         let (queries, value) = self.custom_column_query(column, value.into())?;
         let started = Instant::now();
         let n = self
-            .execute("destroy_where", &queries.destroy, &[value])
+            .execute(Op::DestroyWhere, &queries.destroy, &[value])
             .await?;
-        self.trace("destroy_where", started, n);
+        self.trace(Op::DestroyWhere, started, n);
         Ok(n)
     }
 
@@ -54,13 +55,13 @@ impl<DB: Dialect> SqlStore<DB> {
         let started = Instant::now();
         let rows = self
             .fetch(
-                "sessions_where",
+                Op::SessionsWhere,
                 &queries.list,
                 &self.with_lifetime(vec![value, DB::time_param(Utc::now())]),
                 &[SqlKind::Text, SqlKind::Text, SqlKind::Time, SqlKind::Time],
             )
             .await?;
-        self.trace("sessions_where", started, rows.len() as u64);
+        self.trace(Op::SessionsWhere, started, rows.len() as u64);
         rows.into_iter()
             .map(|row| {
                 let mut cols = row.into_iter();

@@ -10,6 +10,7 @@ use std::time::Duration;
 use crate::dialect::bind::{DecodedRow, SqlKind, SqlValue, Via};
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
+use crate::op::Op;
 use crate::options::TRANSIENT_RETRIES;
 use crate::store::SqlStore;
 use crate::timer::Deadline;
@@ -53,12 +54,7 @@ fn backoff(n: u32) -> Duration {
 
 impl<DB: Dialect> SqlStore<DB> {
     /// Runs one statement of operation `op` on the pool (after the one-time schema check).
-    pub(crate) async fn execute(
-        &self,
-        op: &'static str,
-        sql: &Arc<str>,
-        args: &[SqlValue],
-    ) -> Result<u64> {
+    pub(crate) async fn execute(&self, op: Op, sql: &Arc<str>, args: &[SqlValue]) -> Result<u64> {
         self.execute_raw(op, sql, args)
             .await?
             .map_err(Error::db(op))
@@ -68,7 +64,7 @@ impl<DB: Dialect> SqlStore<DB> {
     /// the caller to classify (an insert's unique violation).
     pub(crate) async fn execute_raw(
         &self,
-        op: &'static str,
+        op: Op,
         sql: &Arc<str>,
         args: &[SqlValue],
     ) -> Result<Result<u64, sqlx::Error>> {
@@ -80,7 +76,7 @@ impl<DB: Dialect> SqlStore<DB> {
     /// Runs one query of operation `op` on the pool (after the one-time schema check).
     pub(crate) async fn fetch(
         &self,
-        op: &'static str,
+        op: Op,
         sql: &Arc<str>,
         args: &[SqlValue],
         kinds: &'static [SqlKind],
@@ -92,7 +88,7 @@ impl<DB: Dialect> SqlStore<DB> {
     /// [`fetch`](Self::fetch) without the schema check (the check's own query).
     pub(crate) async fn fetch_unchecked(
         &self,
-        op: &'static str,
+        op: Op,
         sql: &Arc<str>,
         args: &[SqlValue],
         kinds: &'static [SqlKind],
@@ -115,7 +111,7 @@ impl<DB: Dialect> SqlStore<DB> {
     /// lock). On [`Error::Timeout`] the caller must close `conn`, not reuse it.
     pub(crate) async fn execute_on(
         &self,
-        op: &'static str,
+        op: Op,
         conn: &mut DB::Connection,
         sql: &Arc<str>,
         args: &[SqlValue],
@@ -136,7 +132,7 @@ impl<DB: Dialect> SqlStore<DB> {
     /// error is the store's (a timeout, no connection); the inner one the statement's.
     async fn on_pool(
         &self,
-        op: &'static str,
+        op: Op,
         sql: &Arc<str>,
         args: &[SqlValue],
         call: Call,
@@ -176,7 +172,7 @@ impl<DB: Dialect> SqlStore<DB> {
     /// passes (`Err(Timeout)`).
     async fn attempts(
         &self,
-        op: &'static str,
+        op: Op,
         deadline: &Deadline,
         conn: &mut DB::Connection,
         sql: &Arc<str>,
@@ -233,7 +229,7 @@ impl<DB: Dialect> SqlStore<DB> {
                     tracing::debug!(
                         dialect = <DB as sqlx::Database>::NAME,
                         table = self.table_name(),
-                        op,
+                        op = op.as_str(),
                         retry = retries,
                         "statement lost a race with another transaction; running it again"
                     );
@@ -262,11 +258,8 @@ impl<DB: Dialect> Drop for Leased<DB> {
     }
 }
 
-fn timeout(operation: &'static str, deadline: &Deadline) -> Error {
-    Error::Timeout {
-        operation,
-        after: deadline.budget(),
-    }
+fn timeout(op: Op, deadline: &Deadline) -> Error {
+    Error::timeout(op, deadline.budget())
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use super::seen::Key;
 use super::{ExpiryWrite, SqlStore, MERGE_ATTEMPTS};
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
+use crate::op::Op;
 
 impl<DB: Dialect> SqlStore<DB> {
     /// Changes the data of the live session `sid` with `change`, which gets the stored data
@@ -52,7 +53,7 @@ impl<DB: Dialect> SqlStore<DB> {
             });
         }
         for _ in 0..MERGE_ATTEMPTS {
-            let Some(row) = self.fetch_row("modify", sid).await? else {
+            let Some(row) = self.fetch_row(Op::Modify, sid).await? else {
                 return Ok(None);
             };
             let mut data: Value = serde_json::from_str(&row.text)

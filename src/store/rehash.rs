@@ -4,11 +4,12 @@ use crate::at_rest::{hash_id, HASHED_ID_PREFIX};
 use crate::dialect::bind::{SqlKind, SqlValue};
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
+use crate::op::Op;
 use crate::store::row::text_param;
 use crate::store::SqlStore;
 
 /// The operation's name in errors and events.
-const OP: &str = "hash_existing_ids";
+const OP: Op = Op::HashExistingIds;
 
 impl<DB: Dialect> SqlStore<DB> {
     /// Replaces every plain session id in the table by its digest, so that a table filled

@@ -13,6 +13,7 @@ use super::{add_or_max, check_sid, decode_columns, ExpiryWrite, SqlStore, Stored
 use crate::dialect::bind::{SqlKind, SqlValue};
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
+use crate::op::Op;
 use crate::record::SessionRecord;
 
 impl<DB: Dialect> SqlStore<DB> {
@@ -47,7 +48,7 @@ impl<DB: Dialect> SqlStore<DB> {
         &self,
         sid: &str,
     ) -> Result<Option<SessionRecord<T>>> {
-        let Some(row) = self.fetch_row("get", sid).await? else {
+        let Some(row) = self.fetch_row(Op::Get, sid).await? else {
             return Ok(None);
         };
         let data =
@@ -59,7 +60,7 @@ impl<DB: Dialect> SqlStore<DB> {
     }
 
     /// The live row `sid`: its data text (opened), expiry and version.
-    pub(crate) async fn fetch_row(&self, op: &'static str, sid: &str) -> Result<Option<StoredRow>> {
+    pub(crate) async fn fetch_row(&self, op: Op, sid: &str) -> Result<Option<StoredRow>> {
         let stored = self.stored_id(sid)?;
         let started = Instant::now();
         let kinds: &[SqlKind] = if self.inner.table.version.is_some() {
@@ -121,10 +122,10 @@ impl<DB: Dialect> SqlStore<DB> {
     ) -> Result<()> {
         let args = self.row_values(sid, data, expires)?.insert_args();
         let started = Instant::now();
-        let n = self.execute("set", &self.inner.sql.upsert, &args).await?;
+        let n = self.execute(Op::Set, &self.inner.sql.upsert, &args).await?;
         // What this instance remembers of the row (its expiry, its data) is no longer so.
         self.inner.seen.forget(Key::of(sid));
-        self.trace("set", started, n);
+        self.trace(Op::Set, started, n);
         Ok(())
     }
 
@@ -147,14 +148,14 @@ impl<DB: Dialect> SqlStore<DB> {
     pub(crate) async fn insert_row(&self, values: RowValues<'_>) -> Result<bool> {
         let started = Instant::now();
         let result = self
-            .execute_raw("insert", &self.inner.sql.insert, &values.insert_args())
+            .execute_raw(Op::Insert, &self.inner.sql.insert, &values.insert_args())
             .await?;
         let created = match result {
             Ok(_) => true,
             Err(e) if DB::is_unique_violation(&e) => false,
-            Err(e) => return Err(Error::db("insert")(e)),
+            Err(e) => return Err(Error::db(Op::Insert)(e)),
         };
-        self.trace("insert", started, u64::from(created));
+        self.trace(Op::Insert, started, u64::from(created));
         Ok(created)
     }
 
@@ -185,11 +186,12 @@ impl<DB: Dialect> SqlStore<DB> {
         let sql = &self.inner.sql;
         let with_expires = expiry == ExpiryWrite::New;
         let (op, statement) = match (&sql.update_if, over) {
-            (Some([update, update_data]), Some(_)) => {
-                ("update_if", if with_expires { update } else { update_data })
-            }
-            _ if with_expires => ("update", &sql.update),
-            _ => ("update_data", &sql.update_data),
+            (Some([update, update_data]), Some(_)) => (
+                Op::UpdateIf,
+                if with_expires { update } else { update_data },
+            ),
+            _ if with_expires => (Op::Update, &sql.update),
+            _ => (Op::UpdateData, &sql.update_data),
         };
         let mut args = values.update_args(with_expires);
         if sql.update_if.is_some() {
@@ -239,9 +241,9 @@ impl<DB: Dialect> SqlStore<DB> {
             args.push(DB::time_param(add_or_max(expires, opts.touch_after)));
         }
         let n = self
-            .execute("touch", &self.inner.sql.touch, &self.with_lifetime(args))
+            .execute(Op::Touch, &self.inner.sql.touch, &self.with_lifetime(args))
             .await?;
-        self.trace("touch", started, n);
+        self.trace(Op::Touch, started, n);
         Ok(n > 0)
     }
 
@@ -255,10 +257,10 @@ impl<DB: Dialect> SqlStore<DB> {
         let stored = self.stored_id(sid)?;
         let started = Instant::now();
         let n = self
-            .execute("destroy", &self.inner.sql.destroy, &[text_param(&stored)])
+            .execute(Op::Destroy, &self.inner.sql.destroy, &[text_param(&stored)])
             .await?;
         self.inner.seen.forget(Key::of(sid));
-        self.trace("destroy", started, n);
+        self.trace(Op::Destroy, started, n);
         Ok(n)
     }
 
@@ -267,7 +269,7 @@ impl<DB: Dialect> SqlStore<DB> {
         let started = Instant::now();
         let rows = self
             .fetch(
-                "length",
+                Op::Length,
                 &self.inner.sql.count,
                 &self.with_lifetime(vec![DB::time_param(Utc::now())]),
                 &[SqlKind::Int],
@@ -279,28 +281,28 @@ impl<DB: Dialect> SqlStore<DB> {
             .and_then(|r| r.into_iter().next())
             .and_then(SqlValue::into_int)
             .unwrap_or(0);
-        self.trace("length", started, 1);
+        self.trace(Op::Length, started, 1);
         Ok(u64::try_from(count).unwrap_or(0))
     }
 
     /// Deletes every session in this store's table (and nothing else); returns how many.
     pub async fn clear(&self) -> Result<u64> {
         let started = Instant::now();
-        let n = self.execute("clear", &self.inner.sql.clear, &[]).await?;
-        self.trace("clear", started, n);
+        let n = self.execute(Op::Clear, &self.inner.sql.clear, &[]).await?;
+        self.trace(Op::Clear, started, n);
         Ok(n)
     }
 
     /// The ids of all live sessions (not expired, nor past `max_lifetime`).
     pub async fn ids(&self) -> Result<Vec<String>> {
         let args = self.with_lifetime(vec![DB::time_param(Utc::now())]);
-        self.fetch_ids("ids", &self.inner.sql.ids, &args).await
+        self.fetch_ids(Op::Ids, &self.inner.sql.ids, &args).await
     }
 
     /// Runs a query selecting session ids (first column), with its trace event.
     pub(crate) async fn fetch_ids(
         &self,
-        op: &'static str,
+        op: Op,
         sql: &Arc<str>,
         args: &[SqlValue],
     ) -> Result<Vec<String>> {

@@ -8,6 +8,7 @@ use super::SqlStore;
 use crate::dialect::bind::{SqlKind, SqlValue};
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
+use crate::op::Op;
 use crate::schema::ColumnType;
 
 /// How long `migrate` may wait for another process's migration of the same table, on top
@@ -43,14 +44,11 @@ impl<DB: Dialect> SqlStore<DB> {
         );
         crate::timer::timeout(budget, ddl)
             .await
-            .ok_or(Error::Timeout {
-                operation: "migrate",
-                after: budget,
-            })?
-            .map_err(Error::db("migrate"))?;
+            .ok_or(Error::timeout(Op::Migrate, budget))?
+            .map_err(Error::db(Op::Migrate))?;
         self.verify_schema().await?;
         let _ = self.inner.schema_checked.set(());
-        self.trace("migrate", started, 0);
+        self.trace(Op::Migrate, started, 0);
         Ok(())
     }
 
@@ -65,7 +63,7 @@ impl<DB: Dialect> SqlStore<DB> {
         let table = &self.inner.table;
         let rows = self
             .fetch_unchecked(
-                "verify_schema",
+                Op::VerifySchema,
                 &self.inner.sql.list_columns,
                 &[
                     SqlValue::Text(table.schema.as_ref().map(|s| s.as_str().to_owned())),

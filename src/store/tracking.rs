@@ -20,6 +20,7 @@ use super::seen::{Key, Saved, Seen};
 use super::{check_sid, ExpiryWrite, SqlStore, MERGE_ATTEMPTS};
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
+use crate::op::Op;
 
 /// How many of a session's copies (loads) one instance remembers the last save of.
 const SAVED_COPIES: usize = 4;
@@ -175,7 +176,7 @@ impl<DB: Dialect> SqlStore<DB> {
         track: ShapeFrom<T>,
     ) -> Result<Option<Loaded<T>>> {
         let key = Key::of(sid);
-        let Some(row) = self.fetch_row("load", sid).await? else {
+        let Some(row) = self.fetch_row(Op::Load, sid).await? else {
             self.inner.seen.forget(key);
             return Ok(None);
         };
@@ -365,7 +366,7 @@ impl<DB: Dialect> SqlStore<DB> {
     async fn merge_and_write(&self, merge: &Merge<'_>, data: &Data<'_>) -> Result<()> {
         let set = data.values(&merge.diff.set)?;
         for _ in 0..MERGE_ATTEMPTS {
-            let Some(fresh) = self.fetch_row("save", merge.sid).await? else {
+            let Some(fresh) = self.fetch_row(Op::Save, merge.sid).await? else {
                 self.inner.seen.forget(merge.key);
                 return Ok(());
             };
@@ -441,7 +442,7 @@ impl<DB: Dialect> SqlStore<DB> {
         let window = self.inner.options.touch_after;
         let fresh = stored_expires.is_some_and(|s| within(s, expires, window));
         if self.inner.options.disable_touch || fresh {
-            self.trace("save_unchanged", std::time::Instant::now(), 0);
+            self.trace(Op::SaveUnchanged, std::time::Instant::now(), 0);
             return Ok(());
         }
         if self.touch_row(sid, expires).await? {

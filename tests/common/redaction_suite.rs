@@ -118,7 +118,7 @@ pub async fn database_errors_carry_no_values<B: Backend>(ctx: Ctx) {
     let err = s.update(&b, &data(json!({})), None).await.unwrap_err();
     let db = database_source(&err, "unique violation");
     assert!(db.is_unique_violation(), "{db:?}");
-    assert_eq!(db.kind(), "database");
+    assert_eq!(db.kind(), sqlx_session_store::DatabaseErrorKind::Database);
     match B::NAME {
         "postgres" => {
             assert_eq!(db.code(), Some("23505"));

@@ -1,0 +1,69 @@
+//! The store's operations, as named in errors ([`Error::Database`](crate::Error::Database),
+//! [`Error::Timeout`](crate::Error::Timeout)) and in trace events: one enum, so that a
+//! misspelt name cannot compile.
+
+/// One store operation (or one statement of it, where an operation runs several).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Op {
+    Get,
+    Set,
+    Insert,
+    Update,
+    /// `update` conditional on the row's version (a front end's save, `modify`).
+    UpdateIf,
+    /// `update` keeping the stored expiry (inside `touch_after`).
+    UpdateData,
+    Touch,
+    Destroy,
+    DestroyWhere,
+    Length,
+    Clear,
+    Ids,
+    IdsWhere,
+    SessionsWhere,
+    Migrate,
+    VerifySchema,
+    /// A front end's load.
+    Load,
+    /// A front end's save (its re-read when another save came first).
+    Save,
+    /// A front end's save of unchanged data, inside `touch_after`: no statement.
+    SaveUnchanged,
+    Modify,
+    ClearExpiredSessions,
+    HashExistingIds,
+    ReaperLock,
+    ReaperUnlock,
+}
+
+impl Op {
+    /// The operation's name: the method's name where it is one.
+    pub(crate) const fn as_str(self) -> &'static str {
+        match self {
+            Op::Get => "get",
+            Op::Set => "set",
+            Op::Insert => "insert",
+            Op::Update => "update",
+            Op::UpdateIf => "update_if",
+            Op::UpdateData => "update_data",
+            Op::Touch => "touch",
+            Op::Destroy => "destroy",
+            Op::DestroyWhere => "destroy_where",
+            Op::Length => "length",
+            Op::Clear => "clear",
+            Op::Ids => "ids",
+            Op::IdsWhere => "ids_where",
+            Op::SessionsWhere => "sessions_where",
+            Op::Migrate => "migrate",
+            Op::VerifySchema => "verify_schema",
+            Op::Load => "load",
+            Op::Save => "save",
+            Op::SaveUnchanged => "save_unchanged",
+            Op::Modify => "modify",
+            Op::ClearExpiredSessions => "clear_expired_sessions",
+            Op::HashExistingIds => "hash_existing_ids",
+            Op::ReaperLock => "reaper lock",
+            Op::ReaperUnlock => "reaper unlock",
+        }
+    }
+}
