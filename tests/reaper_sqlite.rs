@@ -1,5 +1,6 @@
-//! The expiry reaper suite on Sqlite.
+//! The expiry reaper suites (what it deletes, its lifecycle) on SQLite.
 
 mod common;
 
 reaper_suite!(common::backend::Sqlite);
+reaper_lifecycle_suite!(common::backend::Sqlite);

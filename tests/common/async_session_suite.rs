@@ -14,8 +14,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx_session_store::{Error, SqlStore};
 
-use super::backend::{store, Backend, Ctx, DEFAULT_TEST_ZONE};
-use super::suite::{expires_while_stored, micros};
+use super::backend::{Backend, Ctx};
+use super::setup::{expires_while_stored, micros, migrated, pool_or_skip};
 
 /// Generates each suite function as a test on tokio and, with `runtime-async-std`, on async-std.
 #[macro_export]
@@ -59,21 +59,6 @@ macro_rules! async_session_suite {
             )*
         }
     };
-}
-
-macro_rules! pool_or_skip {
-    ($b:ty, $ctx:expr) => {
-        match <$b>::pool_in_zone(&$ctx, DEFAULT_TEST_ZONE).await {
-            Some(pool) => pool,
-            None => return,
-        }
-    };
-}
-
-async fn migrated<B: Backend>(pool: &sqlx::Pool<B::DB>, ctx: &Ctx, tag: &str) -> SqlStore<B::DB> {
-    let s = store::<B>(pool, ctx, tag);
-    s.migrate().await.expect("migrate");
-    s
 }
 
 #[derive(Debug, PartialEq, Serialize, Deserialize)]

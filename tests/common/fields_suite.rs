@@ -10,7 +10,26 @@ use serde_json::json;
 use sqlx_session_store::{Column, DefaultFields, Error, Fields, SqlStore};
 
 use super::backend::{Backend, Ctx};
-use super::suite::{micros, pool_or_skip};
+use super::setup::{micros, pool_or_skip};
+
+/// Registers every test of this file for `$backend`: one `#[tokio::test]` per suite
+/// function (called by `store_suite!`; `tests/suite_registration.rs` checks the list).
+#[macro_export]
+macro_rules! fields_suite {
+    ($backend:ty) => {
+        $crate::suite_tests!($backend; fields_suite:
+            user_column_follows_the_data,
+            destroy_where_logs_one_user_out_everywhere,
+            session_list_shows_live_sessions_only,
+            bad_columns_and_values_are_typed_errors,
+            hook_runs_on_writes_never_on_touch,
+            app_managed_table_with_renamed_columns,
+            missing_columns_are_named,
+            front_ends_feed_the_hook,
+            every_indexed_column_gets_its_own_index,
+        );
+    };
+}
 
 /// `builder` with a `user_id` column filled from the session data, and a `device` text
 /// column.

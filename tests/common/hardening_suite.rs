@@ -12,7 +12,26 @@ use sqlx_session_store::{Error, SqlStore};
 
 use super::backend::{Backend, Ctx};
 use super::capture::{self, statements_on};
-use super::suite::pool_or_skip;
+use super::setup::pool_or_skip;
+
+/// Registers every test of this file for `$backend`: one `#[tokio::test]` per suite
+/// function (called by `store_suite!`; `tests/suite_registration.rs` checks the list).
+#[macro_export]
+macro_rules! hardening_suite {
+    ($backend:ty) => {
+        $crate::suite_tests!($backend; hardening_suite:
+            control_characters_in_ids_are_refused_before_any_sql,
+            undecodable_rows_are_corrupt_rows,
+            cleanup_on_a_missing_table_names_it,
+            hashed_ids_never_reach_the_table,
+            max_lifetime_ends_sessions_however_often_touched,
+        );
+        #[cfg(feature = "encryption")]
+        $crate::suite_tests!($backend; hardening_suite:
+            data_is_encrypted_at_rest,
+        );
+    };
+}
 
 /// Control characters are refused with `InvalidSessionId` by every operation, before
 /// any SQL is sent (PostgreSQL alone would refuse NUL; SQLite and MySQL would keep it).

@@ -20,9 +20,29 @@ use tower_sessions::session_store::{Error as TowerError, SessionStore as TowerSt
 use super::backend::{Backend, Ctx};
 use super::capture::{self, statements_on};
 use super::fields_suite::with_user_columns;
+use super::setup::pool_or_skip;
 use super::sliding_suite::{app, Client, Pause, FRONTS};
-use super::suite::pool_or_skip;
 use super::tower_sessions_suite::without_base;
+
+/// Registers every test of this file for `$backend`: one `#[tokio::test]` per suite
+/// function (called by `store_suite!`; `tests/suite_registration.rs` checks the list).
+#[macro_export]
+macro_rules! merge_suite {
+    ($backend:ty) => {
+        $crate::suite_tests!($backend; merge_suite:
+            overlapping_requests_keep_both_changes,
+            tower_saves_merge_per_key,
+            async_session_saves_merge_and_regenerate_drops_the_old_id,
+            ended_sessions_stay_ended,
+            tower_session_cycle_id_and_clear,
+            merged_writes_keep_the_hook_hashed_ids_encryption_and_size_limit,
+            modify_never_loses_a_concurrent_change,
+            strict_merge_refuses_a_key_both_changed,
+            repeated_saves_and_replacements,
+            a_narrow_version_column_is_refused,
+        );
+    };
+}
 
 /// Two stores on one table, each on its own pool (two app servers), or one store twice.
 async fn instances<B: Backend>(

@@ -24,7 +24,27 @@ use serde_json::Value;
 use sqlx_session_store::{Error, SqlStore};
 
 use super::backend::{Backend, Ctx};
-use super::suite::pool_or_skip;
+use super::setup::pool_or_skip;
+
+/// Registers every test of this file for `$backend`: one `#[tokio::test]` per suite
+/// function (called by `store_suite!`; `tests/suite_registration.rs` checks the list).
+#[macro_export]
+macro_rules! prop_suite {
+    ($backend:ty) => {
+        $crate::suite_tests!($backend; prop_suite:
+            ids_and_data_roundtrip,
+        );
+        #[cfg(feature = "tower-sessions")]
+        $crate::suite_tests!($backend; prop_suite:
+            tower_sessions_roundtrip,
+            merge_interleavings,
+        );
+        #[cfg(feature = "async-session")]
+        $crate::suite_tests!($backend; prop_suite:
+            async_session_roundtrip,
+        );
+    };
+}
 
 /// 24 cases (a short CI run) unless `PROPTEST_CASES` says otherwise (read by
 /// `Config::default()`). No failure-persistence file: a failure prints its minimal input.

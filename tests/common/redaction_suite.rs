@@ -12,7 +12,20 @@ use sqlx::Pool;
 use sqlx_session_store::{Column, DatabaseError, DefaultFields, Error, Fields, SqlStore};
 
 use super::backend::{store, Backend, Ctx};
-use super::suite::pool_or_skip;
+use super::setup::pool_or_skip;
+
+/// Registers every test of this file for `$backend`: one `#[tokio::test]` per suite
+/// function (called by `store_suite!`; `tests/suite_registration.rs` checks the list).
+#[macro_export]
+macro_rules! redaction_suite {
+    ($backend:ty) => {
+        $crate::suite_tests!($backend; redaction_suite:
+            database_errors_carry_no_values,
+            corrupt_rows_carry_no_data,
+            serialize_errors_carry_no_data,
+        );
+    };
+}
 
 /// Every session id these tests use starts with this.
 const SID: &str = "sid-SECRET-7f3a";

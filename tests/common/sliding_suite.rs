@@ -20,8 +20,29 @@ use tokio::sync::Notify;
 
 use super::backend::{count_row_updates, row_updates, Backend, Ctx};
 use super::capture::{self, updates_of};
-use super::suite::pool_or_skip;
+use super::setup::pool_or_skip;
 use super::tower_sessions_suite::without_base;
+
+/// Registers every test of this file for `$backend`: one `#[tokio::test]` per suite
+/// function (called by `store_suite!`; `tests/suite_registration.rs` checks the list).
+#[macro_export]
+macro_rules! sliding_suite {
+    ($backend:ty) => {
+        $crate::suite_tests!($backend; sliding_suite:
+            read_only_requests_write_nothing_inside_touch_after,
+            read_only_requests_write_nothing_under_disable_touch,
+            read_only_requests_write_the_expiry_only_without_touch_after,
+            unchanged_copy_never_overwrites_another_instance,
+            map_order_is_not_a_change,
+            forgotten_sessions_are_still_compared_by_their_base,
+            stale_copy_in_one_instance_keeps_the_change,
+            expiry_slides_with_reads,
+            non_canonical_row_text_is_not_a_change,
+            a_row_rewritten_elsewhere_is_compared_by_its_new_content,
+            expiry_lags_by_at_most_touch_after,
+        );
+    };
+}
 
 /// A session framework in front of the store.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

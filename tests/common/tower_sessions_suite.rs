@@ -14,8 +14,24 @@ use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{Error as StoreError, ExpiredDeletion, SessionStore};
 use tower_sessions::{Session, SessionManagerLayer};
 
-use super::backend::{store, Backend, Ctx};
-use super::suite::pool_or_skip;
+use super::backend::{Backend, Ctx};
+use super::setup::{migrated, pool_or_skip, raw_count};
+
+/// Registers every test of this file for `$backend`: one `#[tokio::test]` per suite
+/// function (called by `store_suite!`; `tests/suite_registration.rs` checks the list).
+#[macro_export]
+macro_rules! tower_sessions_suite {
+    ($backend:ty) => {
+        $crate::suite_tests!($backend; tower_sessions_suite:
+            tower_roundtrip_and_expiry,
+            tower_create_never_overwrites_on_id_collision,
+            tower_save_never_resurrects_a_destroyed_session,
+            tower_non_object_data_is_a_decode_error,
+            tower_oversized_data_is_an_encode_error,
+            tower_axum_request_cycle,
+        );
+    };
+}
 
 fn record(expiry: OffsetDateTime) -> Record {
     let mut data = HashMap::new();
@@ -55,12 +71,6 @@ pub fn new_record(key: &str, value: serde_json::Value) -> Record {
     }
 }
 
-async fn migrated<B: Backend>(pool: &sqlx::Pool<B::DB>, ctx: &Ctx, tag: &str) -> SqlStore<B::DB> {
-    let s = store::<B>(pool, ctx, tag);
-    s.migrate().await.unwrap();
-    s
-}
-
 pub async fn tower_roundtrip_and_expiry<B: Backend>(ctx: Ctx) {
     let pool = pool_or_skip!(B, ctx);
     let s = migrated::<B>(&pool, &ctx, "tsrt").await;
@@ -79,7 +89,25 @@ pub async fn tower_roundtrip_and_expiry<B: Backend>(ctx: Ctx) {
     assert_eq!(SessionStore::load(&s, &old.id).await.unwrap(), None);
     assert_eq!(SessionStore::load(&s, &Id::default()).await.unwrap(), None);
 
+    // Counted with raw SQL: `length` does not count expired rows, so it cannot tell
+    // whether `delete_expired` removed one.
+    let table = ctx.table("tsrt");
+    assert_eq!(
+        raw_count::<B>(&pool, &table).await,
+        2,
+        "the live row and the expired one, before delete_expired"
+    );
     ExpiredDeletion::delete_expired(&s).await.unwrap();
+    assert_eq!(
+        raw_count::<B>(&pool, &table).await,
+        1,
+        "delete_expired removed the expired row and kept the live one"
+    );
+    assert_eq!(
+        plain(SessionStore::load(&s, &rec.id).await.unwrap()),
+        plain(Some(rec.clone())),
+        "the live session is still there"
+    );
     assert_eq!(
         s.clear_expired_sessions().await.unwrap(),
         0,
