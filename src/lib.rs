@@ -29,8 +29,8 @@
     )
 )]
 
-// Layers, each importing only those below it in this order: ident → fields → schema →
-// dialect → sql → options → store → cleanup → reaper; builder and adapters at the edges.
+// Layers, each importing only those before it: ident → fields → schema →
+// options → dialect → sql → store → cleanup → reaper; builder and adapters at the edges.
 // Beside them, imported from anywhere: error and redact (errors), record (what `get`
 // returns), timer (deadlines on either runtime), at_rest and crypt (hashed ids, sealed data).
 mod at_rest;

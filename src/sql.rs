@@ -6,12 +6,29 @@ use std::sync::Arc;
 use crate::dialect::Dialect;
 use crate::fields::ColumnKind;
 use crate::ident::Ident;
+use crate::options::Options;
 use crate::schema::{ColumnType, CustomColumn, Table};
 
 const TIME: ColumnType = ColumnType::Of(ColumnKind::Timestamp);
 const JSON: ColumnType = ColumnType::Of(ColumnKind::Json);
 const ID: ColumnType = ColumnType::SessionId;
 const INT: ColumnType = ColumnType::Of(ColumnKind::Integer);
+
+/// Whether an update writes the new expiry or keeps the stored one (inside `touch_after`,
+/// so that the expiry index is left alone).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ExpiryWrite {
+    New,
+    Kept,
+}
+
+/// Whether an update writes over any version of the row, or only over the one its save
+/// started from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Guard {
+    AnyVersion,
+    IfVersion,
+}
 
 /// The statements of one store, shared by its clones.
 ///
@@ -74,14 +91,17 @@ pub(crate) struct CustomColumnQueries {
 }
 
 impl Statements {
-    /// `touch_window`: whether `touch` skips a stored expiry inside the window;
-    /// `lifetime`: whether `max_lifetime` is set, in which case `get`, `update`,
+    /// With `touch_after`, `touch` skips a stored expiry inside the window; with
+    /// `max_lifetime`, `get`, `update`,
     /// `update_data`, `update_if`, `touch`, `count`, `ids` and the custom-column `list` end
     /// with one more condition,
     /// `created_at > ?` (bound last).
-    pub fn new<DB: Dialect>(table: &Table, touch_window: bool, lifetime: bool) -> Self {
+    pub fn new<DB: Dialect>(table: &Table, options: &Options) -> Self {
+        let touch_window = options.touch_after > chrono::TimeDelta::zero();
         let sql = Sql::<DB> {
-            lifetime: lifetime
+            lifetime: options
+                .max_lifetime
+                .is_some()
                 .then(|| table.created_at.as_ref().map(q::<DB>))
                 .flatten(),
             ..Sql::<DB>::new(table)
@@ -90,12 +110,12 @@ impl Statements {
             get: sql.get().into(),
             upsert: sql.upsert().into(),
             insert: sql.insert().into(),
-            update: sql.update(true, false).into(),
-            update_data: sql.update(false, false).into(),
+            update: sql.update(ExpiryWrite::New, Guard::AnyVersion).into(),
+            update_data: sql.update(ExpiryWrite::Kept, Guard::AnyVersion).into(),
             update_if: table.version.is_some().then(|| {
                 [
-                    sql.update(true, true).into(),
-                    sql.update(false, true).into(),
+                    sql.update(ExpiryWrite::New, Guard::IfVersion).into(),
+                    sql.update(ExpiryWrite::Kept, Guard::IfVersion).into(),
                 ]
             }),
             touch: sql.touch(touch_window).into(),
@@ -200,7 +220,7 @@ impl<'t, DB: Dialect> Sql<'t, DB> {
 
     fn upsert(&self) -> String {
         let rewritten: Vec<String> = self
-            .data_columns(true)
+            .data_columns(ExpiryWrite::New)
             .into_iter()
             .map(|(c, _)| c)
             .collect();
@@ -213,9 +233,9 @@ impl<'t, DB: Dialect> Sql<'t, DB> {
 
     /// The columns a write of the session data sets, with their types, in bind order:
     /// data, [expires], [updated_at], [version], custom columns.
-    fn data_columns(&self, with_expires: bool) -> Vec<(String, ColumnType)> {
+    fn data_columns(&self, expiry: ExpiryWrite) -> Vec<(String, ColumnType)> {
         let mut cols = vec![(self.data.clone(), JSON)];
-        if with_expires {
+        if expiry == ExpiryWrite::New {
             cols.push((self.expires.clone(), TIME));
         }
         cols.extend(self.updated_at.iter().map(|c| (c.clone(), TIME)));
@@ -230,11 +250,11 @@ impl<'t, DB: Dialect> Sql<'t, DB> {
     }
 
     /// Only an existing, live row: a destroyed or expired session is never revived.
-    /// `if_version`: only while the row's version is the one bound after `now`.
-    fn update(&self, with_expires: bool, if_version: bool) -> String {
+    /// `Guard::IfVersion`: only while the row's version is the one bound after `now`.
+    fn update(&self, expiry: ExpiryWrite, guard: Guard) -> String {
         let mut p = Placeholders::<DB>::default();
         let sets: Vec<String> = self
-            .data_columns(with_expires)
+            .data_columns(expiry)
             .into_iter()
             .map(|(c, ty)| format!("{c} = {}", p.next(ty)))
             .collect();
@@ -246,14 +266,14 @@ impl<'t, DB: Dialect> Sql<'t, DB> {
             p.next(ID),
             self.expires,
             p.next(TIME)
-        ) + self.same_version(if_version, &mut p).as_str()
+        ) + self.same_version(guard, &mut p).as_str()
             + self.within_lifetime(&mut p).as_str()
     }
 
     /// ` AND version = ?` when asked for and the table has the column, else nothing.
-    fn same_version(&self, asked: bool, p: &mut Placeholders<DB>) -> String {
+    fn same_version(&self, guard: Guard, p: &mut Placeholders<DB>) -> String {
         match &self.version {
-            Some(v) if asked => format!(" AND {v} = {}", p.next(INT)),
+            Some(v) if guard == Guard::IfVersion => format!(" AND {v} = {}", p.next(INT)),
             _ => String::new(),
         }
     }

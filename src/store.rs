@@ -33,6 +33,7 @@ use crate::fields::ExtendFields;
 use crate::op::Op;
 use crate::options::Options;
 use crate::schema::Table;
+pub(crate) use crate::sql::ExpiryWrite;
 use crate::sql::Statements;
 
 // The public methods, by concern (rustdoc lists them together on `SqlStore`):
@@ -143,11 +144,7 @@ impl<DB: Dialect> SqlStore<DB> {
         options: Options,
         hook: Option<Arc<dyn ExtendFields>>,
     ) -> Self {
-        let sql = Statements::new::<DB>(
-            &table,
-            options.touch_after > chrono::TimeDelta::zero(),
-            options.max_lifetime.is_some(),
-        );
+        let sql = Statements::new::<DB>(&table, &options);
         Self {
             inner: Arc::new(Inner {
                 pool,
@@ -273,14 +270,6 @@ impl<DB: Dialect> SqlStore<DB> {
             "session store operation"
         );
     }
-}
-
-/// Whether an update writes the new expiry or keeps the stored one (inside `touch_after`,
-/// so that the expiry index is left alone).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum ExpiryWrite {
-    New,
-    Kept,
 }
 
 /// A live row as read: its data text (opened when sealed), expiry and version (`None`

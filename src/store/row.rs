@@ -9,6 +9,7 @@ use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::fields::{ColumnKind, DefaultFields, ExtendFields, FieldValue};
 use crate::schema::{CustomColumn, Table};
+use crate::sql::ExpiryWrite;
 
 /// A row's encoded values, put in the order each statement binds them.
 #[derive(Clone)]
@@ -70,10 +71,10 @@ impl<'a> RowValues<'a> {
     }
 
     /// data, [expires], [updated], [version], custom, sid, now
-    pub(crate) fn update_args(self, with_expires: bool) -> Vec<SqlValue> {
+    pub(crate) fn update_args(self, expiry: ExpiryWrite) -> Vec<SqlValue> {
         let version = self.version_arg();
         let mut args = vec![self.data];
-        if with_expires {
+        if expiry == ExpiryWrite::New {
             args.push(self.expires);
         }
         if self.table.updated_at.is_some() {

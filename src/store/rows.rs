@@ -193,7 +193,7 @@ impl<DB: Dialect> SqlStore<DB> {
             _ if with_expires => (Op::Update, &sql.update),
             _ => (Op::UpdateData, &sql.update_data),
         };
-        let mut args = values.update_args(with_expires);
+        let mut args = values.update_args(expiry);
         if sql.update_if.is_some() {
             args.extend(over.map(|v| SqlValue::Int(Some(v))));
         }
