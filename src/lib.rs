@@ -67,7 +67,7 @@ pub use options::{
     DEFAULT_MAX_DATA_SIZE, DEFAULT_OPERATION_TIMEOUT, DEFAULT_TRACKED_SESSIONS,
 };
 pub use reaper::handle::ReaperHandle;
-pub use record::{SessionInfo, SessionRecord};
+pub use record::{InvalidHandle, SessionHandle, SessionInfo, SessionRecord};
 pub use redact::{DataError, DatabaseError, DatabaseErrorKind};
 pub use schema::DEFAULT_TABLE_NAME;
 pub use store::base::BASE_KEY;

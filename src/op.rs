@@ -21,6 +21,7 @@ pub(crate) enum Op {
     Ids,
     IdsWhere,
     SessionsWhere,
+    Revoke,
     Migrate,
     VerifySchema,
     /// A front end's load.
@@ -54,6 +55,7 @@ impl Op {
             Op::Ids => "ids",
             Op::IdsWhere => "ids_where",
             Op::SessionsWhere => "sessions_where",
+            Op::Revoke => "revoke",
             Op::Migrate => "migrate",
             Op::VerifySchema => "verify_schema",
             Op::Load => "load",

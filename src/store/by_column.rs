@@ -5,14 +5,15 @@ use std::time::Instant;
 
 use chrono::Utc;
 
-use super::row::encode_field;
+use super::row::{encode_field, text_param};
+use super::seen::Key;
 use super::{decode_columns, from_micros, SqlStore};
 use crate::dialect::bind::{SqlKind, SqlValue};
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::fields::{ColumnKind, FieldValue};
 use crate::op::Op;
-use crate::record::SessionInfo;
+use crate::record::{SessionHandle, SessionInfo};
 use crate::sql::CustomColumnQueries;
 
 impl<DB: Dialect> SqlStore<DB> {
@@ -41,6 +42,39 @@ impl<DB: Dialect> SqlStore<DB> {
             .await?;
         self.trace(Op::DestroyWhere, started, n);
         Ok(n)
+    }
+
+    /// Ends the one session that `handle` names (from [`sessions_where`](Self::sessions_where))
+    /// among the live sessions whose custom `column` equals `value`: "log out this device".
+    /// Returns whether it ended one; a handle of another user's session (or a forged one)
+    /// ends nothing. Works under every option, [`hash_ids`](crate::Builder::hash_ids)
+    /// included. Two statements: the user's session ids, then the one delete.
+    pub async fn revoke(
+        &self,
+        column: &str,
+        value: impl Into<FieldValue>,
+        handle: &SessionHandle,
+    ) -> Result<bool> {
+        let (queries, value) = self.custom_column_query(column, value.into())?;
+        let args = self.with_lifetime(vec![value, DB::time_param(Utc::now())]);
+        let stored_ids = self.fetch_ids(Op::Revoke, &queries.ids, &args).await?;
+        let Some(stored) = stored_ids
+            .iter()
+            .find(|id| SessionHandle::of(id) == *handle)
+        else {
+            return Ok(false);
+        };
+        let started = Instant::now();
+        // The id as the table keeps it: never hashed again.
+        let n = self
+            .execute(Op::Revoke, &self.inner.sql.destroy, &[text_param(stored)])
+            .await?;
+        if !self.inner.options.at_rest.hash_ids {
+            // The stored id is the session id: what this instance remembers of it goes.
+            self.inner.seen.forget(Key::of(stored));
+        }
+        self.trace(Op::Revoke, started, n);
+        Ok(n > 0)
     }
 
     /// The live sessions whose custom `column` equals `value`, latest expiry first, with
@@ -82,6 +116,7 @@ impl<DB: Dialect> SqlStore<DB> {
                     .map(|m| from_micros(m, "updated_at is out of range"))
                     .transpose()?;
                 Ok(SessionInfo {
+                    handle: SessionHandle::of(&id),
                     id,
                     data,
                     expires,

@@ -21,6 +21,7 @@ macro_rules! fields_suite {
             user_column_follows_the_data,
             destroy_where_logs_one_user_out_everywhere,
             session_list_shows_live_sessions_only,
+            a_listed_session_is_revoked_by_its_handle_under_every_option,
             bad_columns_and_values_are_typed_errors,
             hook_runs_on_writes_never_on_touch,
             app_managed_table_with_renamed_columns,
@@ -163,6 +164,72 @@ pub async fn session_list_shows_live_sessions_only<B: Backend>(ctx: Ctx) {
 
     // Querying by the text column works too.
     assert_eq!(s.ids_where("device", "phone").await.unwrap(), ["phone"]);
+    B::cleanup(pool, &ctx).await;
+}
+
+/// "Log out this device": the handle of a listed session ends exactly that session, with
+/// and without `hash_ids` (where the listed `id` is a digest that `destroy` would hash
+/// again), and never a session of another user.
+pub async fn a_listed_session_is_revoked_by_its_handle_under_every_option<B: Backend>(ctx: Ctx) {
+    let pool = pool_or_skip!(B, ctx);
+    for hash_ids in [false, true] {
+        let tag = if hash_ids {
+            "revoke_hashed"
+        } else {
+            "revoke_plain"
+        };
+        let s = with_user_columns(SqlStore::builder(pool.clone()).table_name(ctx.table(tag)))
+            .hash_ids(hash_ids)
+            .build()
+            .unwrap();
+        s.migrate().await.unwrap();
+        for (sid, user, device) in [
+            ("phone", 5, "phone"),
+            ("laptop", 5, "laptop"),
+            ("theirs", 6, "x"),
+        ] {
+            s.set(sid, &json!({ "user_id": user, "device": device }), None)
+                .await
+                .unwrap();
+        }
+        let mine = s.sessions_where("user_id", 5).await.unwrap();
+        let theirs = s.sessions_where("user_id", 6).await.unwrap();
+        let phone = mine.iter().find(|i| i.data["device"] == "phone").unwrap();
+        let laptop = mine.iter().find(|i| i.data["device"] == "laptop").unwrap();
+        assert_ne!(phone.handle, laptop.handle);
+        // A handle goes through a form as text and comes back.
+        let text = phone.handle.to_string();
+        assert!(!text.contains("phone") && !text.contains(phone.id.as_str()));
+        let handle: sqlx_session_store::SessionHandle = text.parse().unwrap();
+
+        // Another user's session, or a forged handle, ends nothing.
+        assert!(!s.revoke("user_id", 5, &theirs[0].handle).await.unwrap());
+        let forged: sqlx_session_store::SessionHandle =
+            "00000000000000000000000000000000".parse().unwrap();
+        assert!(!s.revoke("user_id", 5, &forged).await.unwrap());
+        assert!(s.get("theirs").await.unwrap().is_some());
+
+        assert!(
+            s.revoke("user_id", 5, &handle).await.unwrap(),
+            "hash_ids {hash_ids}"
+        );
+        assert!(
+            s.get("phone").await.unwrap().is_none(),
+            "hash_ids {hash_ids}"
+        );
+        assert!(s.get("laptop").await.unwrap().is_some());
+        assert!(s.get("theirs").await.unwrap().is_some());
+        assert!(
+            !s.revoke("user_id", 5, &handle).await.unwrap(),
+            "already ended"
+        );
+        let left: Vec<_> = s.sessions_where("user_id", 5).await.unwrap();
+        assert_eq!(left.len(), 1);
+        assert_eq!(
+            left[0].handle, laptop.handle,
+            "handles are stable across lists"
+        );
+    }
     B::cleanup(pool, &ctx).await;
 }
 
