@@ -424,3 +424,13 @@ impl<DB: Dialect> Placeholders<DB> {
         DB::placeholder(self.n, ty)
     }
 }
+
+/// The statements of each dialect as golden files (`golden/*.sql`).
+#[cfg(all(
+    test,
+    feature = "sqlite",
+    feature = "postgres",
+    feature = "mysql",
+    feature = "runtime-tokio"
+))]
+mod golden;
