@@ -76,7 +76,7 @@ pub struct Builder<DB: Dialect> {
     pool: Pool<DB>,
     table_name: String,
     schema_name: Option<String>,
-    /// Every option but the two durations below, which are checked by `build`.
+    /// Every option but the three durations below, which `build` checks and converts.
     options: Options,
     expiration: Duration,
     touch_after: Duration,
@@ -428,93 +428,9 @@ impl<DB: Dialect> Builder<DB> {
     /// Validates the options and builds the store. No database work is done here;
     /// call [`SqlStore::migrate`] to create the table.
     pub fn build(self) -> Result<SqlStore<DB>> {
-        let table = Ident::new("table name", &self.table_name)?;
-        let schema = self
-            .schema_name
-            .as_deref()
-            .map(|s| Ident::new("schema name", s))
-            .transpose()?;
-        let delta = |option, d: Duration| {
-            TimeDelta::from_std(d).map_err(|_| Error::InvalidConfig {
-                option,
-                reason: "too large",
-            })
-        };
-        let expiration = delta("expiration", self.expiration)?;
-        if expiration <= TimeDelta::zero() {
-            return Err(Error::InvalidConfig {
-                option: "expiration",
-                reason: "must be positive",
-            });
-        }
-        let touch_after = delta("touch_after", self.touch_after)?;
-        if touch_after >= expiration {
-            // A refresh would then never be written, and active sessions would expire.
-            return Err(Error::InvalidConfig {
-                option: "touch_after",
-                reason: "must be shorter than expiration",
-            });
-        }
-        let max_lifetime = self
-            .max_lifetime
-            .map(|d| delta("max_lifetime", d))
-            .transpose()?;
-        if max_lifetime.is_some_and(|d| d <= TimeDelta::zero()) {
-            return Err(Error::InvalidConfig {
-                option: "max_lifetime",
-                reason: "must be positive",
-            });
-        }
-        if max_lifetime.is_some() && self.created_at_column.is_none() {
-            return Err(Error::InvalidConfig {
-                option: "max_lifetime",
-                reason: "needs the created_at column",
-            });
-        }
-        if self.options.transaction_pooling && self.options.single_reaper {
-            return Err(Error::InvalidConfig {
-                option: "single_reaper",
-                reason: "needs a session-level lock, which a transaction pooler \
-                         (transaction_pooling) cannot keep; run one reaper yourself instead",
-            });
-        }
-        if self.options.operation_timeout.is_zero() {
-            return Err(Error::InvalidConfig {
-                option: "operation_timeout",
-                reason: "must be positive",
-            });
-        }
-        if self.options.max_data_size == 0 {
-            return Err(Error::InvalidConfig {
-                option: "max_data_size",
-                reason: "must be positive",
-            });
-        }
-        if self.options.delete_batch_size == 0 {
-            return Err(Error::InvalidConfig {
-                option: "delete_batch_size",
-                reason: "must be positive",
-            });
-        }
-        let column = |name: &str| Ident::new("column name", name);
-        let optional = |name: &Option<String>| name.as_deref().map(column).transpose();
-        let custom_columns = self
-            .columns
-            .into_iter()
-            .map(CustomColumn::validate)
-            .collect::<Result<Vec<_>>>()?;
-        let table = Table {
-            schema,
-            name: table,
-            sid: column(&self.sid_column)?,
-            data: column(&self.data_column)?,
-            expires: column(&self.expires_column)?,
-            created_at: optional(&self.created_at_column)?,
-            updated_at: optional(&self.updated_at_column)?,
-            version: optional(&self.version_column)?,
-            custom_columns,
-        };
-        table.check_unique_names()?;
+        let (expiration, touch_after, max_lifetime) = self.durations()?;
+        self.check_options()?;
+        let table = self.table_model()?;
         #[allow(unused_mut)]
         let mut options = Options {
             expiration,
@@ -531,5 +447,86 @@ impl<DB: Dialect> Builder<DB> {
             store.start_expiring_sessions()?;
         }
         Ok(store)
+    }
+
+    /// `expiration`, `touch_after` and `max_lifetime`, checked and converted.
+    fn durations(&self) -> Result<(TimeDelta, TimeDelta, Option<TimeDelta>)> {
+        let delta =
+            |option, d: Duration| TimeDelta::from_std(d).map_err(|_| invalid(option, "too large"));
+        let expiration = delta("expiration", self.expiration)?;
+        positive("expiration", expiration > TimeDelta::zero())?;
+        let touch_after = delta("touch_after", self.touch_after)?;
+        if touch_after >= expiration {
+            // A refresh would then never be written, and active sessions would expire.
+            return Err(invalid("touch_after", "must be shorter than expiration"));
+        }
+        let max_lifetime = self
+            .max_lifetime
+            .map(|d| delta("max_lifetime", d))
+            .transpose()?;
+        if let Some(lifetime) = max_lifetime {
+            positive("max_lifetime", lifetime > TimeDelta::zero())?;
+            if self.created_at_column.is_none() {
+                return Err(invalid("max_lifetime", "needs the created_at column"));
+            }
+        }
+        Ok((expiration, touch_after, max_lifetime))
+    }
+
+    /// The options set directly on `options`, and how they combine.
+    fn check_options(&self) -> Result<()> {
+        let o = &self.options;
+        if o.transaction_pooling && o.single_reaper {
+            return Err(invalid(
+                "single_reaper",
+                "needs a session-level lock, which a transaction pooler \
+                 (transaction_pooling) cannot keep; run one reaper yourself instead",
+            ));
+        }
+        positive("operation_timeout", !o.operation_timeout.is_zero())?;
+        positive("max_data_size", o.max_data_size > 0)?;
+        positive("delete_batch_size", o.delete_batch_size > 0)
+    }
+
+    /// The table model: every name validated, custom columns included.
+    fn table_model(&self) -> Result<Table> {
+        let column = |name: &str| Ident::new("column name", name);
+        let optional = |name: &Option<String>| name.as_deref().map(column).transpose();
+        let table = Table {
+            schema: self
+                .schema_name
+                .as_deref()
+                .map(|s| Ident::new("schema name", s))
+                .transpose()?,
+            name: Ident::new("table name", &self.table_name)?,
+            sid: column(&self.sid_column)?,
+            data: column(&self.data_column)?,
+            expires: column(&self.expires_column)?,
+            created_at: optional(&self.created_at_column)?,
+            updated_at: optional(&self.updated_at_column)?,
+            version: optional(&self.version_column)?,
+            custom_columns: self
+                .columns
+                .iter()
+                .cloned()
+                .map(CustomColumn::validate)
+                .collect::<Result<Vec<_>>>()?,
+        };
+        table.check_unique_names()?;
+        Ok(table)
+    }
+}
+
+/// An option refused for `reason`.
+fn invalid(option: &'static str, reason: &'static str) -> Error {
+    Error::InvalidConfig { option, reason }
+}
+
+/// The one "must be positive" rule: `Ok` when `holds`.
+fn positive(option: &'static str, holds: bool) -> Result<()> {
+    if holds {
+        Ok(())
+    } else {
+        Err(invalid(option, "must be positive"))
     }
 }

@@ -45,7 +45,8 @@ pub enum Error {
         reason: &'static str,
     },
 
-    /// A session id is empty or longer than [`MAX_SESSION_ID_LEN`](crate::MAX_SESSION_ID_LEN) bytes.
+    /// A session id is empty, longer than [`MAX_SESSION_ID_LEN`](crate::MAX_SESSION_ID_LEN)
+    /// bytes, or contains a control character (NUL included). Refused before any SQL runs.
     ///
     /// The id itself is not included, since ids are secrets.
     #[error("invalid session id: {reason}")]

@@ -9,7 +9,15 @@ use crate::error::{Error, Result};
 ///
 /// PostgreSQL truncates identifiers at 63 bytes and MySQL refuses more than 64;
 /// the store also derives an index name from the table name, which must fit.
-pub const MAX_IDENTIFIER_LEN: usize = 48;
+pub const MAX_IDENTIFIER_LEN: usize = max_identifier_len!();
+
+/// The one place the limit is written: a macro, so that messages can spell it with `concat!`.
+macro_rules! max_identifier_len {
+    () => {
+        48
+    };
+}
+use max_identifier_len;
 
 /// A validated identifier: 1 to [`MAX_IDENTIFIER_LEN`] ASCII letters, digits or
 /// underscores, not starting with a digit.
@@ -29,7 +37,11 @@ impl Ident {
             return refuse("it is empty");
         };
         if name.len() > MAX_IDENTIFIER_LEN {
-            return refuse("it is longer than 48 bytes");
+            return refuse(concat!(
+                "it is longer than ",
+                max_identifier_len!(),
+                " bytes"
+            ));
         }
         if first.is_ascii_digit() {
             return refuse("it starts with a digit");

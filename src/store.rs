@@ -64,7 +64,15 @@ use seen::SeenCache;
 
 /// Longest session id accepted, in bytes (the MySQL key column is `VARBINARY(255)`;
 /// the limit is the same on every dialect).
-pub const MAX_SESSION_ID_LEN: usize = 255;
+pub const MAX_SESSION_ID_LEN: usize = max_session_id_len!();
+
+/// The one place the limit is written: a macro, so that messages can spell it with `concat!`.
+macro_rules! max_session_id_len {
+    () => {
+        255
+    };
+}
+use max_session_id_len;
 
 /// How many merged writes a save (or `modify`) tries when other writes of the session keep
 /// coming between its read and its write; then [`Error::Conflict`].
@@ -288,7 +296,7 @@ pub(crate) fn check_sid(sid: &str) -> Result<()> {
     }
     if sid.len() > MAX_SESSION_ID_LEN {
         return Err(Error::InvalidSessionId {
-            reason: "it is longer than 255 bytes",
+            reason: concat!("it is longer than ", max_session_id_len!(), " bytes"),
         });
     }
     // One rule on every backend: PostgreSQL refuses NUL in text, SQLite and MySQL keep it,

@@ -5,17 +5,8 @@ use std::sync::Arc;
 
 use sqlx::database::HasStatementCache;
 use sqlx::{
-    AssertSqlSafe, ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Row as _,
-    Type,
+    AssertSqlSafe, ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Row as _, Type,
 };
-
-/// Where a statement runs: the pool, or a connection the caller holds (a transaction).
-pub enum Via<'a, DB: Database> {
-    /// Any connection from the pool.
-    Pool(&'a Pool<DB>),
-    /// This connection.
-    Conn(&'a mut DB::Connection),
-}
 
 /// A value bound to a statement, or read from a row (not to be confused with a JSON value).
 #[derive(Clone, Debug, PartialEq)]
@@ -144,7 +135,7 @@ where
 /// Runs one statement; `persistent: false` prepares it unnamed, so that the server forgets
 /// it at once (what a transaction pooler needs).
 pub(crate) async fn execute_with<DB>(
-    via: Via<'_, DB>,
+    conn: &mut DB::Connection,
     sql: Arc<str>,
     args: &[SqlValue],
     persistent: bool,
@@ -160,17 +151,14 @@ where
     Option<Micros>: for<'e> Encode<'e, DB> + Type<DB>,
 {
     let query = build::<DB>(sql, args, persistent);
-    let done = match via {
-        Via::Pool(pool) => query.execute(pool).await?,
-        Via::Conn(conn) => query.execute(conn).await?,
-    };
+    let done = query.execute(conn).await?;
     Ok(done.rows())
 }
 
 /// Runs one query and decodes each row's columns as `kinds`; `persistent` as for
 /// [`execute_with`].
 pub(crate) async fn fetch_with<DB>(
-    via: Via<'_, DB>,
+    conn: &mut DB::Connection,
     sql: Arc<str>,
     args: &[SqlValue],
     kinds: &'static [SqlKind],
@@ -188,10 +176,7 @@ where
     Option<Micros>: for<'e> Encode<'e, DB> + for<'r> Decode<'r, DB> + Type<DB>,
 {
     let query = build::<DB>(sql, args, persistent);
-    let rows = match via {
-        Via::Pool(pool) => query.fetch_all(pool).await?,
-        Via::Conn(conn) => query.fetch_all(conn).await?,
-    };
+    let rows = query.fetch_all(conn).await?;
     rows.iter()
         .map(|row| {
             kinds

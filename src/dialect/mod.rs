@@ -9,6 +9,10 @@
 //! with its concrete types, so no bound leaks into the store or into user code.
 
 pub(crate) mod bind;
+
+/// How long `migrate` may wait for another process's migration of the same table, on top
+/// of the operation timeout (MySQL's `GET_LOCK` is given this long).
+pub(crate) const MIGRATE_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
 mod shared_sql;
 
 #[cfg(feature = "mysql")]
@@ -43,7 +47,7 @@ pub(crate) mod private {
     use chrono::{DateTime, Utc};
     use sqlx::Pool;
 
-    use super::bind::{DecodedRow, SqlKind, SqlValue, Via};
+    use super::bind::{DecodedRow, SqlKind, SqlValue};
     use crate::schema::{ColumnType, Table};
 
     /// The sealed supertrait of [`Dialect`](super::Dialect); crate-internal.
@@ -146,7 +150,7 @@ pub(crate) mod private {
         /// Runs one statement; returns the number of rows affected. `persistent: false`
         /// prepares it unnamed, so that the server keeps nothing of it afterwards.
         fn execute(
-            via: Via<'_, Self>,
+            conn: &mut Self::Connection,
             sql: Arc<str>,
             args: &[SqlValue],
             persistent: bool,
@@ -154,7 +158,7 @@ pub(crate) mod private {
 
         /// Runs one query and decodes each row's columns as `kinds`.
         fn fetch(
-            via: Via<'_, Self>,
+            conn: &mut Self::Connection,
             sql: Arc<str>,
             args: &[SqlValue],
             kinds: &'static [SqlKind],
@@ -181,20 +185,20 @@ pub(crate) mod private {
     }
 }
 
-/// Forwards `execute` and `fetch` to the generic helpers in [`run`] with a concrete database.
+/// Forwards `execute` and `fetch` to the generic helpers in [`bind`] with a concrete database.
 macro_rules! forward_run {
     () => {
         fn execute(
-            via: $crate::dialect::bind::Via<'_, Self>,
+            conn: &mut Self::Connection,
             sql: std::sync::Arc<str>,
             args: &[$crate::dialect::bind::SqlValue],
             persistent: bool,
         ) -> impl std::future::Future<Output = Result<u64, sqlx::Error>> + Send {
-            $crate::dialect::bind::execute_with::<Self>(via, sql, args, persistent)
+            $crate::dialect::bind::execute_with::<Self>(conn, sql, args, persistent)
         }
 
         fn fetch(
-            via: $crate::dialect::bind::Via<'_, Self>,
+            conn: &mut Self::Connection,
             sql: std::sync::Arc<str>,
             args: &[$crate::dialect::bind::SqlValue],
             kinds: &'static [$crate::dialect::bind::SqlKind],
@@ -202,7 +206,7 @@ macro_rules! forward_run {
         ) -> impl std::future::Future<
             Output = Result<Vec<$crate::dialect::bind::DecodedRow>, sqlx::Error>,
         > + Send {
-            $crate::dialect::bind::fetch_with::<Self>(via, sql, args, kinds, persistent)
+            $crate::dialect::bind::fetch_with::<Self>(conn, sql, args, kinds, persistent)
         }
 
         fn simple(

@@ -5,15 +5,12 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use sqlx::{MySql, MySqlConnection, Pool};
 
-use super::bind::{self, SqlKind, SqlValue, Via};
+use super::bind::{self, SqlKind, SqlValue};
 use super::private::Backend;
 use crate::fields::ColumnKind;
 use crate::schema::{ColumnType, Table};
 
 impl super::Dialect for MySql {}
-
-/// How long `migrate` waits for another process's migration of the same table.
-const MIGRATE_LOCK_SECONDS: i64 = 60;
 
 impl Backend for MySql {
     // A column is a key when a unique index (or the primary key) has it as its only column.
@@ -150,11 +147,13 @@ impl Backend for MySql {
         conn.close_on_drop();
         let name = format!("sqlx_session_store:{lock_key:x}");
         let got = bind::fetch_with::<Self>(
-            Via::Conn(&mut *conn),
+            &mut *conn,
             Arc::from("SELECT CAST(GET_LOCK(?, ?) AS SIGNED)"),
             &[
                 SqlValue::Text(Some(name.clone())),
-                SqlValue::Int(Some(MIGRATE_LOCK_SECONDS)),
+                SqlValue::Int(Some(
+                    i64::try_from(super::MIGRATE_LOCK_WAIT.as_secs()).unwrap_or(i64::MAX),
+                )),
             ],
             &[SqlKind::Int],
             true,
@@ -167,15 +166,13 @@ impl Backend for MySql {
         }
         let mut result = Ok(());
         for stmt in ddl {
-            if let Err(e) =
-                bind::execute_with::<Self>(Via::Conn(&mut *conn), stmt.clone(), &[], false).await
-            {
+            if let Err(e) = bind::execute_with::<Self>(&mut *conn, stmt.clone(), &[], false).await {
                 result = Err(e);
                 break;
             }
         }
         bind::execute_with::<Self>(
-            Via::Conn(&mut *conn),
+            &mut *conn,
             Arc::from("DO RELEASE_LOCK(?)"),
             &[SqlValue::Text(Some(name))],
             false,
@@ -190,7 +187,7 @@ impl Backend for MySql {
     ) -> Result<bool, sqlx::Error> {
         // A named lock belongs to the session; a timeout of 0 never waits.
         let rows = bind::fetch_with::<Self>(
-            Via::Conn(conn),
+            conn,
             Arc::from("SELECT CAST(GET_LOCK(?, 0) AS SIGNED)"),
             &[SqlValue::Text(Some(reaper_lock_name(lock_key)))],
             &[SqlKind::Int],
@@ -205,7 +202,7 @@ impl Backend for MySql {
         lock_key: i64,
     ) -> Result<(), sqlx::Error> {
         bind::execute_with::<Self>(
-            Via::Conn(conn),
+            conn,
             Arc::from("DO RELEASE_LOCK(?)"),
             &[SqlValue::Text(Some(reaper_lock_name(lock_key)))],
             true,

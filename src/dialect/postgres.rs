@@ -9,7 +9,7 @@ use sqlx::postgres::types::Oid;
 use sqlx::postgres::{PgArgumentBuffer, PgTypeInfo, PgValueFormat, PgValueRef};
 use sqlx::{Decode, Encode, PgConnection, Pool, Postgres, Type};
 
-use super::bind::{self, Micros, SqlKind, SqlValue, Via};
+use super::bind::{self, Micros, SqlKind, SqlValue};
 use super::private::Backend;
 use crate::fields::ColumnKind;
 use crate::schema::{ColumnType, Table};
@@ -128,14 +128,14 @@ impl Backend for Postgres {
         // Unnamed statements (`persistent: false`): a migration runs once, and through a
         // transaction pooler a named one would outlive its transaction on the server.
         bind::execute_with::<Self>(
-            Via::Conn(&mut *tx),
+            &mut *tx,
             Arc::from("SELECT pg_advisory_xact_lock($1)"),
             &[SqlValue::Int(Some(lock_key))],
             false,
         )
         .await?;
         for stmt in ddl {
-            bind::execute_with::<Self>(Via::Conn(&mut *tx), stmt.clone(), &[], false).await?;
+            bind::execute_with::<Self>(&mut *tx, stmt.clone(), &[], false).await?;
         }
         tx.commit().await
     }
@@ -143,7 +143,7 @@ impl Backend for Postgres {
     async fn try_reaper_lock(conn: &mut PgConnection, lock_key: i64) -> Result<bool, sqlx::Error> {
         // Session-level, so that each batch still commits on its own.
         let rows = bind::fetch_with::<Self>(
-            Via::Conn(conn),
+            conn,
             Arc::from("SELECT pg_try_advisory_lock($1)"),
             &[SqlValue::Int(Some(lock_key))],
             &[SqlKind::Bool],
@@ -158,7 +158,7 @@ impl Backend for Postgres {
         lock_key: i64,
     ) -> Result<(), sqlx::Error> {
         bind::fetch_with::<Self>(
-            Via::Conn(conn),
+            conn,
             Arc::from("SELECT pg_advisory_unlock($1)"),
             &[SqlValue::Int(Some(lock_key))],
             &[SqlKind::Bool],

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use sqlx::{Pool, Sqlite, SqliteConnection};
 
-use super::bind::{self, SqlKind, SqlValue, Via};
+use super::bind::{self, SqlKind, SqlValue};
 use super::private::Backend;
 use crate::fields::ColumnKind;
 use crate::schema::{ColumnType, Table};
@@ -115,7 +115,7 @@ impl Backend for Sqlite {
         // under that lock; one transaction makes the table and its index appear together.
         let mut tx = pool.begin().await?;
         for stmt in ddl {
-            bind::execute_with::<Self>(Via::Conn(&mut *tx), stmt.clone(), &[], false).await?;
+            bind::execute_with::<Self>(&mut *tx, stmt.clone(), &[], false).await?;
         }
         tx.commit().await
     }

@@ -111,8 +111,9 @@ impl ReaperHandle {
         self.shared.runs.load(Ordering::Relaxed)
     }
 
-    /// Runs that failed with a database error (each one is logged at `warn`); the reaper
-    /// tries again at its next tick.
+    /// Runs that failed: a database error, or a statement (or the reaper lock) that ran out
+    /// of the [`operation_timeout`](crate::Builder::operation_timeout). Each one is logged at
+    /// `warn`; the reaper tries again at its next tick.
     pub fn failures(&self) -> u64 {
         self.shared.failures.load(Ordering::Relaxed)
     }

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::dialect::bind::{DecodedRow, SqlKind, SqlValue, Via};
+use crate::dialect::bind::{DecodedRow, SqlKind, SqlValue};
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::op::Op;
@@ -194,23 +194,16 @@ impl<DB: Dialect> SqlStore<DB> {
                 // Through a transaction pooler, no statement may outlive its transaction.
                 let persistent = !wrap;
                 let done = match call {
-                    Call::Execute => Box::pin(DB::execute(
-                        Via::Conn(&mut *conn),
-                        sql.clone(),
-                        args,
-                        persistent,
-                    ))
-                    .await
-                    .map(Done::Rows),
-                    Call::Fetch(kinds) => Box::pin(DB::fetch(
-                        Via::Conn(&mut *conn),
-                        sql.clone(),
-                        args,
-                        kinds,
-                        persistent,
-                    ))
-                    .await
-                    .map(Done::Fetched),
+                    Call::Execute => {
+                        Box::pin(DB::execute(&mut *conn, sql.clone(), args, persistent))
+                            .await
+                            .map(Done::Rows)
+                    }
+                    Call::Fetch(kinds) => {
+                        Box::pin(DB::fetch(&mut *conn, sql.clone(), args, kinds, persistent))
+                            .await
+                            .map(Done::Fetched)
+                    }
                 };
                 if wrap {
                     let end = if done.is_ok() { "COMMIT" } else { "ROLLBACK" };

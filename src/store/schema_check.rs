@@ -6,14 +6,10 @@ use std::time::Instant;
 use super::row::text_param;
 use super::SqlStore;
 use crate::dialect::bind::{SqlKind, SqlValue};
-use crate::dialect::Dialect;
+use crate::dialect::{Dialect, MIGRATE_LOCK_WAIT};
 use crate::error::{Error, Result};
 use crate::op::Op;
 use crate::schema::ColumnType;
-
-/// How long `migrate` may wait for another process's migration of the same table, on top
-/// of the operation timeout (MySQL's `GET_LOCK` waits up to this long).
-const MIGRATE_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl<DB: Dialect> SqlStore<DB> {
     /// The SQL statements `migrate` runs, for review or for your own migration tool.
