@@ -25,9 +25,16 @@
         clippy::panic,
         clippy::indexing_slicing,
         clippy::print_stdout,
-        clippy::print_stderr
+        clippy::print_stderr,
+        // As sqlx-core: no silent truncation, wrap or sign loss in a numeric cast.
+        clippy::cast_possible_truncation,
+        clippy::cast_possible_wrap,
+        clippy::cast_sign_loss
     )
 )]
+// Crate-internal items say so (`pub(crate)`): `pub` means part of the public API. (For the
+// library only: tests and benches share modules with `pub` items.)
+#![warn(unreachable_pub)]
 
 // Layers, each importing only those before it: ident → fields → schema →
 // options → dialect → sql → store → cleanup → reaper; builder and adapters at the edges.

@@ -25,10 +25,22 @@ pub(crate) enum Op {
     Migrate,
     VerifySchema,
     /// A front end's load.
+    #[cfg_attr(
+        not(any(feature = "tower-sessions", feature = "async-session")),
+        allow(dead_code)
+    )]
     Load,
     /// A front end's save (its re-read when another save came first).
+    #[cfg_attr(
+        not(any(feature = "tower-sessions", feature = "async-session")),
+        allow(dead_code)
+    )]
     Save,
     /// A front end's save of unchanged data, inside `touch_after`: no statement.
+    #[cfg_attr(
+        not(any(feature = "tower-sessions", feature = "async-session")),
+        allow(dead_code)
+    )]
     SaveUnchanged,
     Modify,
     ClearExpiredSessions,

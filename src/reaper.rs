@@ -137,7 +137,7 @@ impl<DB: Dialect> SqlStore<DB> {
         tracing::debug!(
             dialect = <DB as sqlx::Database>::NAME,
             table = self.table_name(),
-            interval_ms = period.as_millis() as u64,
+            interval_ms = u64::try_from(period.as_millis()).unwrap_or(u64::MAX),
             "expiry reaper started"
         );
         Ok(Some(ReaperHandle::of(&shared)))
@@ -279,7 +279,7 @@ async fn run<DB: Dialect>(
     let started = Instant::now();
     let mut progress = Progress::adding_to(&shared.rows);
     let outcome = store.reap_once(stop, &mut progress).await;
-    let elapsed_ms = started.elapsed().as_millis() as u64;
+    let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     let (dialect, table) = (<DB as sqlx::Database>::NAME, store.table_name());
     match outcome {
         Ok(Outcome::Swept) => {
@@ -357,7 +357,7 @@ fn jitter(period: Duration) -> Duration {
     if max.is_zero() {
         return Duration::ZERO;
     }
-    let nanos = rand::rng().random_range(0..=max.as_nanos().min(u128::from(u64::MAX)) as u64);
+    let nanos = rand::rng().random_range(0..=u64::try_from(max.as_nanos()).unwrap_or(u64::MAX));
     Duration::from_nanos(nanos)
 }
 

@@ -175,7 +175,8 @@ impl Table {
         for col in self.custom_columns.iter().filter(|c| c.indexed) {
             let column = col.name.as_str();
             let pair = table.bytes().chain([b'.']).chain(column.bytes());
-            let hash = fnv1a(pair) as u32;
+            let [a, b, c, d, ..] = fnv1a(pair).to_le_bytes();
+            let hash = u32::from_le_bytes([a, b, c, d]);
             let mut name = format!("{table}_{column}");
             // Fits PostgreSQL's 63 bytes with `_<8 hex>_idx` (all ASCII: any cut is safe).
             name.truncate(63 - 13);
@@ -199,7 +200,7 @@ impl Table {
             .bytes()
             .chain([b'.'])
             .chain(self.name.as_str().bytes());
-        fnv1a(name) as i64
+        fnv1a(name).cast_signed()
     }
 }
 

@@ -96,7 +96,7 @@ impl Statements {
     /// `update_data`, `update_if`, `touch`, `count`, `ids` and the custom-column `list` end
     /// with one more condition,
     /// `created_at > ?` (bound last).
-    pub fn new<DB: Dialect>(table: &Table, options: &Options) -> Self {
+    pub(crate) fn new<DB: Dialect>(table: &Table, options: &Options) -> Self {
         let touch_window = options.touch_after > chrono::TimeDelta::zero();
         let sql = Sql::<DB> {
             lifetime: options

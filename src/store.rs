@@ -274,7 +274,7 @@ impl<DB: Dialect> SqlStore<DB> {
             table = self.inner.table.name.as_str(),
             op = op.as_str(),
             rows,
-            elapsed_us = started.elapsed().as_micros() as u64,
+            elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
             "session store operation"
         );
     }

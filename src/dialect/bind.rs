@@ -28,7 +28,7 @@ pub enum SqlValue {
 /// on the way; SQLite and MySQL: the integer their time expressions give, MySQL still
 /// binding its times as `DATETIME` text).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Micros(pub i64);
+pub(crate) struct Micros(pub(crate) i64);
 
 /// How to decode one column of a result row (and which variant of [`SqlValue`] it gives).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,10 +46,10 @@ pub enum SqlKind {
 }
 
 /// One decoded result row.
-pub type DecodedRow = Vec<SqlValue>;
+pub(crate) type DecodedRow = Vec<SqlValue>;
 
 /// `rows_affected()` is inherent on each driver's result type; this makes it generic.
-pub trait RowsAffected {
+pub(crate) trait RowsAffected {
     fn rows(&self) -> u64;
 }
 

@@ -95,10 +95,12 @@ impl Encoder {
         self.make_room(11);
         self.buffer.push(tag);
         while word >= 0x80 {
-            self.buffer.push((word as u8) | 0x80);
+            let [low, ..] = word.to_le_bytes();
+            self.buffer.push(low | 0x80);
             word >>= 7;
         }
-        self.buffer.push(word as u8);
+        let [last, ..] = word.to_le_bytes();
+        self.buffer.push(last);
     }
 
     /// A tag, a length, and that many bytes.
@@ -143,7 +145,7 @@ impl Encoder {
         if let Some(u) = n.as_u64() {
             self.head(UNSIGNED, u);
         } else if let Some(i) = n.as_i64() {
-            self.head(NEGATIVE, i as u64);
+            self.head(NEGATIVE, i.cast_unsigned());
         } else {
             self.bytes(OTHER_NUMBER, n.to_string().as_bytes());
         }

@@ -11,7 +11,10 @@ use serde_json::Value;
 #[cfg(feature = "tower-sessions")]
 use std::collections::HashMap;
 
-use super::base::{Shape, BASE_KEY};
+#[cfg(any(feature = "tower-sessions", feature = "async-session"))]
+use super::base::Shape;
+use super::base::BASE_KEY;
+#[cfg(any(feature = "tower-sessions", feature = "async-session"))]
 use super::digest::digest;
 use super::seen::SeenData;
 use crate::error::{Error, Result};

@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 use std::future::Future;
+#[cfg(any(feature = "postgres", feature = "mysql"))]
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
