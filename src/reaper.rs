@@ -48,6 +48,17 @@ enum Outcome {
     LockHeldElsewhere,
 }
 
+impl Outcome {
+    /// A sweep's outcome: `complete`, or stopped between two statements.
+    fn of(complete: bool) -> Self {
+        if complete {
+            Outcome::Swept
+        } else {
+            Outcome::Stopped
+        }
+    }
+}
+
 /// Holds the reaper lock on a pooled connection. If the lock could not be released (or the
 /// run was cancelled while holding it) the connection is closed instead of going back to
 /// the pool, which ends the database session and with it the lock.
@@ -173,26 +184,36 @@ impl<DB: Dialect> SqlStore<DB> {
         stop: &(dyn Fn() -> bool + Sync),
         progress: &mut Progress<'_>,
     ) -> Result<Outcome> {
-        let done = |complete| {
-            if complete {
-                Outcome::Swept
-            } else {
-                Outcome::Stopped
-            }
-        };
         if !self.options().single_reaper {
-            return self.sweep(None, Some(stop), progress).await.map(done);
+            return self
+                .sweep(None, Some(stop), progress)
+                .await
+                .map(Outcome::of);
         }
         // The schema check takes a pooled connection of its own: before the lock's.
         self.ready().await?;
         let key = self.table().lock_key() ^ REAPER_LOCK_SALT;
+        let Some(mut held) = self.take_reaper_lock(key).await? else {
+            return Ok(Outcome::LockHeldElsewhere);
+        };
+        let swept = self.sweep(Some(&mut held.conn), Some(stop), progress).await;
+        // After a timeout the connection went silent: closing it (on drop) frees the lock
+        // server-side, so there is nothing to release.
+        if !matches!(swept, Err(Error::Timeout { .. })) {
+            self.release_reaper_lock(&mut held, key).await;
+        }
+        swept.map(Outcome::of)
+    }
+
+    /// The reaper lock on a connection of its own; `None` when another instance holds it.
+    async fn take_reaper_lock(&self, key: i64) -> Result<Option<LockedConn<DB>>> {
         const LOCK: Op = Op::ReaperLock;
-        let timed_out = |op| Error::timeout(op, self.options().operation_timeout);
+        let timed_out = || Error::timeout(LOCK, self.options().operation_timeout);
         let deadline = self.deadline();
         let conn = deadline
             .run(self.pool().acquire())
             .await
-            .ok_or_else(|| timed_out(LOCK))?
+            .ok_or_else(timed_out)?
             .map_err(Error::db(LOCK))?;
         // Until the lock is known to be free again, an early exit closes the connection.
         let mut held = LockedConn {
@@ -202,17 +223,19 @@ impl<DB: Dialect> SqlStore<DB> {
         let got = deadline
             .run(DB::try_reaper_lock(&mut held.conn, key))
             .await
-            .ok_or_else(|| timed_out(LOCK))?
+            .ok_or_else(timed_out)?
             .map_err(Error::db(LOCK))?;
-        if !got {
+        if got {
+            Ok(Some(held))
+        } else {
             held.released = true;
-            return Ok(Outcome::LockHeldElsewhere);
+            Ok(None)
         }
-        let swept = self.sweep(Some(&mut held.conn), Some(stop), progress).await;
-        if matches!(swept, Err(Error::Timeout { .. })) {
-            // The connection went silent: closing it (on drop) frees the lock server-side.
-            return swept.map(done);
-        }
+    }
+
+    /// Releases the reaper lock; when that fails, `held` stays unreleased, so that its
+    /// connection is closed on drop (see [`LockedConn`]), which frees the lock.
+    async fn release_reaper_lock(&self, held: &mut LockedConn<DB>, key: i64) {
         const UNLOCK: Op = Op::ReaperUnlock;
         let unlocked = match self
             .deadline()
@@ -220,21 +243,17 @@ impl<DB: Dialect> SqlStore<DB> {
             .await
         {
             Some(result) => result.map_err(Error::db(UNLOCK)),
-            None => Err(timed_out(UNLOCK)),
+            None => Err(Error::timeout(UNLOCK, self.options().operation_timeout)),
         };
         match unlocked {
             Ok(()) => held.released = true,
-            Err(e) => {
-                // The connection is closed on drop (see `LockedConn`), which frees the lock.
-                tracing::warn!(
-                    dialect = <DB as sqlx::Database>::NAME,
-                    table = self.table_name(),
-                    error = %Chain(&e),
-                    "could not release the reaper lock; closing its connection"
-                );
-            }
+            Err(e) => tracing::warn!(
+                dialect = <DB as sqlx::Database>::NAME,
+                table = self.table_name(),
+                error = %Chain(&e),
+                "could not release the reaper lock; closing its connection"
+            ),
         }
-        swept.map(done)
     }
 }
 
@@ -279,61 +298,78 @@ async fn run<DB: Dialect>(
     let started = Instant::now();
     let mut progress = Progress::adding_to(&shared.rows);
     let outcome = store.reap_once(stop, &mut progress).await;
+    let counter = match &outcome {
+        Ok(Outcome::Swept) => Some(&shared.runs),
+        Ok(Outcome::Stopped) => None,
+        Ok(Outcome::LockHeldElsewhere) => Some(&shared.skipped),
+        Err(_) => Some(&shared.failures),
+    };
+    let count = counter.map_or(0, |c| c.fetch_add(1, Ordering::Relaxed) + 1);
     let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    let (dialect, table) = (<DB as sqlx::Database>::NAME, store.table_name());
+    log_run(
+        <DB as sqlx::Database>::NAME,
+        store.table_name(),
+        &outcome,
+        &progress,
+        elapsed_ms,
+        count,
+    );
+}
+
+/// The log event of one run; `count`: the run's counter after it (the failures so far, for
+/// a failed run).
+fn log_run(
+    dialect: &str,
+    table: &str,
+    outcome: &Result<Outcome>,
+    progress: &Progress<'_>,
+    elapsed_ms: u64,
+    count: u64,
+) {
+    let (rows, batches) = (progress.rows, progress.batches);
     match outcome {
+        Ok(Outcome::Swept) if rows > 0 => {
+            tracing::info!(
+                dialect,
+                table,
+                rows,
+                batches,
+                elapsed_ms,
+                "expired sessions removed"
+            );
+        }
         Ok(Outcome::Swept) => {
-            shared.runs.fetch_add(1, Ordering::Relaxed);
-            if progress.rows > 0 {
-                tracing::info!(
-                    dialect,
-                    table,
-                    rows = progress.rows,
-                    batches = progress.batches,
-                    elapsed_ms,
-                    "expired sessions removed"
-                );
-            } else {
-                tracing::debug!(
-                    dialect,
-                    table,
-                    rows = 0u64,
-                    batches = progress.batches,
-                    elapsed_ms,
-                    "no expired sessions"
-                );
-            }
-        }
-        Ok(Outcome::Stopped) => {
             tracing::debug!(
                 dialect,
                 table,
-                rows = progress.rows,
-                batches = progress.batches,
+                rows,
+                batches,
                 elapsed_ms,
-                "expiry reaper stopped between batches"
+                "no expired sessions"
             );
         }
-        Ok(Outcome::LockHeldElsewhere) => {
-            shared.skipped.fetch_add(1, Ordering::Relaxed);
-            tracing::debug!(
-                dialect,
-                table,
-                "another instance holds the reaper lock; skipping this run"
-            );
-        }
-        Err(e) => {
-            let failures = shared.failures.fetch_add(1, Ordering::Relaxed) + 1;
-            tracing::warn!(
-                dialect,
-                table,
-                rows = progress.rows,
-                elapsed_ms,
-                failures,
-                error = %Chain(&e),
-                "expiry reaper run failed; retrying at the next interval"
-            );
-        }
+        Ok(Outcome::Stopped) => tracing::debug!(
+            dialect,
+            table,
+            rows,
+            batches,
+            elapsed_ms,
+            "expiry reaper stopped between batches"
+        ),
+        Ok(Outcome::LockHeldElsewhere) => tracing::debug!(
+            dialect,
+            table,
+            "another instance holds the reaper lock; skipping this run"
+        ),
+        Err(e) => tracing::warn!(
+            dialect,
+            table,
+            rows,
+            elapsed_ms,
+            failures = count,
+            error = %Chain(e),
+            "expiry reaper run failed; retrying at the next interval"
+        ),
     }
 }
 

@@ -182,35 +182,7 @@ impl<DB: Dialect> SqlStore<DB> {
         let mut retries = 0;
         loop {
             let wrap = self.options().transaction_pooling;
-            // Outer error: a transaction of ours could not be begun or ended (the
-            // connection's state is unknown); inner: the statement's own.
-            let attempt = async {
-                if wrap {
-                    // A transaction pooler (PgBouncer's pool_mode = transaction) keeps one
-                    // server connection for a transaction only: sqlx's parse and execute
-                    // steps of one statement must not land on two.
-                    Box::pin(DB::simple(conn, "BEGIN")).await?;
-                }
-                // Through a transaction pooler, no statement may outlive its transaction.
-                let persistent = !wrap;
-                let done = match call {
-                    Call::Execute => {
-                        Box::pin(DB::execute(&mut *conn, sql.clone(), args, persistent))
-                            .await
-                            .map(Done::Rows)
-                    }
-                    Call::Fetch(kinds) => {
-                        Box::pin(DB::fetch(&mut *conn, sql.clone(), args, kinds, persistent))
-                            .await
-                            .map(Done::Fetched)
-                    }
-                };
-                if wrap {
-                    let end = if done.is_ok() { "COMMIT" } else { "ROLLBACK" };
-                    Box::pin(DB::simple(conn, end)).await?;
-                }
-                Ok::<_, sqlx::Error>(done)
-            };
+            let attempt = run_once::<DB>(conn, sql, args, call, wrap);
             let done = match deadline.run(attempt).await {
                 None => return Err(timeout(op, deadline)),
                 Some(Err(unended)) => return Err(Error::db(op)(unended)),
@@ -233,6 +205,39 @@ impl<DB: Dialect> SqlStore<DB> {
             }
         }
     }
+}
+
+/// The statement run once on `conn`, inside a transaction of its own when `wrap`
+/// (`transaction_pooling`). Outer error: that transaction could not be begun or ended (the
+/// connection's state is unknown); inner: the statement's own.
+async fn run_once<DB: Dialect>(
+    conn: &mut DB::Connection,
+    sql: &Arc<str>,
+    args: &[SqlValue],
+    call: Call,
+    wrap: bool,
+) -> Result<Result<Done, sqlx::Error>, sqlx::Error> {
+    if wrap {
+        // A transaction pooler (PgBouncer's pool_mode = transaction) keeps one server
+        // connection for a transaction only: sqlx's parse and execute steps of one
+        // statement must not land on two.
+        Box::pin(DB::simple(conn, "BEGIN")).await?;
+    }
+    // Through a transaction pooler, no statement may outlive its transaction.
+    let persistent = !wrap;
+    let done = match call {
+        Call::Execute => Box::pin(DB::execute(&mut *conn, sql.clone(), args, persistent))
+            .await
+            .map(Done::Rows),
+        Call::Fetch(kinds) => Box::pin(DB::fetch(&mut *conn, sql.clone(), args, kinds, persistent))
+            .await
+            .map(Done::Fetched),
+    };
+    if wrap {
+        let end = if done.is_ok() { "COMMIT" } else { "ROLLBACK" };
+        Box::pin(DB::simple(conn, end)).await?;
+    }
+    Ok(done)
 }
 
 /// A pooled connection, closed instead of pooled when dropped inside a transaction.

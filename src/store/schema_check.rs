@@ -8,6 +8,7 @@ use super::SqlStore;
 use crate::dialect::bind::{SqlKind, SqlValue};
 use crate::dialect::{Dialect, MIGRATE_LOCK_WAIT};
 use crate::error::{Error, Result};
+use crate::ident::Ident;
 use crate::op::Op;
 use crate::schema::ColumnType;
 
@@ -56,38 +57,14 @@ impl<DB: Dialect> SqlStore<DB> {
     /// table that does not match the builder is reported clearly instead of as an SQL
     /// error. Call it at start-up to fail fast.
     pub async fn verify_schema(&self) -> Result<()> {
+        let found = self.table_columns().await?;
         let table = &self.inner.table;
-        let rows = self
-            .fetch_unchecked(
-                Op::VerifySchema,
-                &self.inner.sql.list_columns,
-                &[
-                    SqlValue::Text(table.schema.as_ref().map(|s| s.as_str().to_owned())),
-                    text_param(table.name.as_str()),
-                ],
-                &[SqlKind::Text, SqlKind::Text, SqlKind::Int],
-            )
-            .await?;
-        // (name, declared type, alone in a unique key)
-        let found: Vec<(String, String, bool)> = rows
-            .into_iter()
-            .filter_map(|r| {
-                let mut cols = r.into_iter();
-                let name = cols.next().and_then(SqlValue::into_text)?;
-                let declared = cols
-                    .next()
-                    .and_then(SqlValue::into_text)
-                    .unwrap_or_default();
-                let key = cols.next().and_then(SqlValue::into_int) == Some(1);
-                Some((name, declared, key))
-            })
-            .collect();
         let find = |name: &str| {
-            found.iter().find(|(f, _, _)| {
+            found.iter().find(|f| {
                 if DB::CASE_SENSITIVE_NAMES {
-                    f == name
+                    f.name == name
                 } else {
-                    f.eq_ignore_ascii_case(name)
+                    f.name.eq_ignore_ascii_case(name)
                 }
             })
         };
@@ -104,32 +81,68 @@ impl<DB: Dialect> SqlStore<DB> {
                 missing,
             });
         }
-        let incompatible = |column: &str, problem: String| Error::IncompatibleSchema {
+        for col in &columns {
+            if let Some(found) = find(col.name.as_str()) {
+                self.check_column(col.ty, col.name, found)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The table's columns as the database describes them.
+    async fn table_columns(&self) -> Result<Vec<FoundColumn>> {
+        let table = &self.inner.table;
+        let rows = self
+            .fetch_unchecked(
+                Op::VerifySchema,
+                &self.inner.sql.list_columns,
+                &[
+                    SqlValue::Text(table.schema.as_ref().map(|s| s.as_str().to_owned())),
+                    text_param(table.name.as_str()),
+                ],
+                &[SqlKind::Text, SqlKind::Text, SqlKind::Int],
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| {
+                let mut cols = r.into_iter();
+                Some(FoundColumn {
+                    name: cols.next().and_then(SqlValue::into_text)?,
+                    declared: cols
+                        .next()
+                        .and_then(SqlValue::into_text)
+                        .unwrap_or_default(),
+                    own_key: cols.next().and_then(SqlValue::into_int) == Some(1),
+                })
+            })
+            .collect())
+    }
+
+    /// Whether the column found for `ty` (named `name` in the table model) can work as the
+    /// store needs it.
+    fn check_column(&self, ty: ColumnType, name: &Ident, found: &FoundColumn) -> Result<()> {
+        let table = &self.inner.table;
+        let incompatible = |problem: String| Error::IncompatibleSchema {
             table: table.display_name(),
-            column: column.to_owned(),
+            column: found.name.clone(),
             problem,
         };
-        for col in &columns {
-            let Some((name, declared, key)) = find(col.name.as_str()) else {
-                continue;
-            };
-            if col.ty == ColumnType::SessionId && !key {
-                return Err(incompatible(
-                    name,
-                    "is not a key of its own (no primary key or unique index on it alone), \
-                     so each save would add a row"
-                        .to_owned(),
-                ));
-            }
-            if let Some(problem) = DB::column_problem(col.ty, declared) {
-                return Err(incompatible(name, problem));
-            }
-            if table.version.as_ref() == Some(col.name) && !DB::holds_i64(declared) {
-                return Err(incompatible(
-                    name,
-                    format!("is `{declared}`; the version column holds 64-bit numbers: BIGINT"),
-                ));
-            }
+        if ty == ColumnType::SessionId && !found.own_key {
+            return Err(incompatible(
+                "is not a key of its own (no primary key or unique index on it alone), \
+                 so each save would add a row"
+                    .to_owned(),
+            ));
+        }
+        if let Some(problem) = DB::column_problem(ty, &found.declared) {
+            return Err(incompatible(problem));
+        }
+        if table.version.as_ref() == Some(name) && !DB::holds_i64(&found.declared) {
+            return Err(incompatible(format!(
+                "is `{}`; the version column holds 64-bit numbers: BIGINT",
+                found.declared
+            )));
         }
         Ok(())
     }
@@ -144,4 +157,13 @@ impl<DB: Dialect> SqlStore<DB> {
         }
         Ok(())
     }
+}
+
+/// A column of the table as the database describes it.
+struct FoundColumn {
+    name: String,
+    /// Its declared type, as the database spells it.
+    declared: String,
+    /// Whether it alone is a key (the primary key, or a unique index on it only).
+    own_key: bool,
 }
