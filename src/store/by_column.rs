@@ -27,9 +27,15 @@ impl<DB: Dialect> SqlStore<DB> {
         column: &str,
         value: impl Into<FieldValue>,
     ) -> Result<Vec<String>> {
-        let (queries, value) = self.custom_column_query(column, value.into())?;
+        self.live_ids_where(Op::IdsWhere, column, value.into())
+            .await
+    }
+
+    /// The stored ids of the live sessions whose custom `column` equals `value`.
+    async fn live_ids_where(&self, op: Op, column: &str, value: FieldValue) -> Result<Vec<String>> {
+        let (queries, value) = self.custom_column_query(column, value)?;
         let args = self.with_lifetime(vec![value, DB::time_param(Utc::now())]);
-        self.fetch_ids(Op::IdsWhere, &queries.ids, &args).await
+        self.fetch_ids(op, &queries.ids, &args).await
     }
 
     /// Deletes every session (live or expired) whose custom `column` equals `value`, in
@@ -55,9 +61,9 @@ impl<DB: Dialect> SqlStore<DB> {
         value: impl Into<FieldValue>,
         handle: &SessionHandle,
     ) -> Result<bool> {
-        let (queries, value) = self.custom_column_query(column, value.into())?;
-        let args = self.with_lifetime(vec![value, DB::time_param(Utc::now())]);
-        let stored_ids = self.fetch_ids(Op::Revoke, &queries.ids, &args).await?;
+        let stored_ids = self
+            .live_ids_where(Op::Revoke, column, value.into())
+            .await?;
         let Some(stored) = stored_ids
             .iter()
             .find(|id| SessionHandle::of(id) == *handle)
