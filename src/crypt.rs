@@ -6,20 +6,23 @@
 //! $gcm1$<key id>$<base64url-no-pad(nonce || ciphertext || tag)>
 //! ```
 //!
-//! - `$gcm1$`: the format (AES-256-GCM, 96-bit nonce, 128-bit tag, version 1). A JSON text
-//!   never starts with `$`, so a stored value is never valid JSON, and a plaintext row
-//!   (written before encryption was switched on) is told apart from an encrypted one by
-//!   its first byte.
+//! - `$gcm1$`: the format (AES-256-GCM, 96-bit nonce, 128-bit tag, version 1), the
+//!   marker `crate::at_rest::SEALED_PREFIX`. This text is not JSON itself; the data column
+//!   keeps it in quotes, as the JSON string `"$gcm1$..."` (see `AtRest::seal`), so that it
+//!   fits a `JSON` / `JSONB` column too. A plain row (written without keys: before
+//!   encryption was switched on, or since it was switched off) is told apart from a sealed
+//!   one by its first bytes: only sealed data begins `"$gcm1$`, since the store writes a
+//!   plain JSON string that would begin so (or `"$$gcm1$`, ...) with one `$` more.
 //! - `<key id>`: 8 lowercase hex digits naming the key that sealed the value
 //!   ([`EncryptionKey::id`]), so that a ring of keys can be rotated.
 //! - the nonce is 12 fresh bytes from the operating system's RNG for every write; the
 //!   tag authenticates the ciphertext and the associated data, which is the session id
 //!   as stored: a ciphertext copied into another session's row does not decrypt.
 //!
-//! The value is ASCII (valid UTF-8), fits the TEXT / LONGTEXT `data` column as it is, and
-//! is `6 + 8 + 1 + ceil(4 * (28 + n) / 3)` bytes long for `n` bytes of JSON.
+//! The value is ASCII (valid UTF-8), needs no escaping in a JSON string, and is
+//! `6 + 8 + 1 + ceil(4 * (28 + n) / 3)` bytes long for `n` bytes of JSON (2 more in the
+//! column, for the quotes).
 
-use std::borrow::Cow;
 use std::fmt;
 
 use aes_gcm::aead::{AeadInPlace, KeyInit};
@@ -31,12 +34,9 @@ use base64::Engine as _;
 use rand::rngs::OsRng;
 use rand::TryRngCore as _;
 
+use crate::at_rest::SEALED_PREFIX;
 use crate::error::{Error, Result};
 
-/// What every encrypted value starts with: the format and its version.
-const PREFIX: &str = "$gcm1$";
-/// The first byte of [`PREFIX`]; a JSON text never starts with it.
-const MARKER: char = '$';
 /// Separates the key id from the payload.
 const SEPARATOR: char = '$';
 /// AES-GCM's standard 96-bit nonce.
@@ -201,20 +201,20 @@ impl Keyring {
             .map_err(|_| cannot_encrypt("AES-GCM refused the input", None))?;
         sealed.extend_from_slice(&tag);
 
-        let mut stored =
-            String::with_capacity(PREFIX.len() + KEY_ID_LEN + 1 + (sealed.len() * 4).div_ceil(3));
-        stored.push_str(PREFIX);
+        let mut stored = String::with_capacity(
+            SEALED_PREFIX.len() + KEY_ID_LEN + 1 + (sealed.len() * 4).div_ceil(3),
+        );
+        stored.push_str(SEALED_PREFIX);
         stored.push_str(&key.id);
         stored.push(SEPARATOR);
         STORED.encode_string(&sealed, &mut stored);
         Ok(stored)
     }
 
-    /// The plaintext of a stored value, checked against `aad` (the session id as stored).
-    ///
-    /// A value that does not start with `$` (a JSON text: a row written before encryption
-    /// was switched on) is returned as it is, borrowed. A value that does is decrypted
-    /// with the ring's key whose id it names.
+    /// The plaintext of a sealed value (as [`encrypt`](Self::encrypt) returns it, without
+    /// the quotes of the column), checked against `aad` (the session id as stored), with
+    /// the ring's key whose id it names. Telling sealed values from plain rows is the
+    /// caller's (`AtRest::open`): any other text is refused here.
     ///
     /// # Errors
     ///
@@ -222,12 +222,9 @@ impl Keyring {
     /// unknown format or key id, a payload that is not base64 or too short, a failed
     /// authentication (wrong key, tampered value, or a value moved from another session
     /// id), or a plaintext that is not UTF-8.
-    pub(crate) fn decrypt<'a>(&self, stored: &'a str, aad: &[u8]) -> Result<Cow<'a, str>> {
-        if !stored.starts_with(MARKER) {
-            return Ok(Cow::Borrowed(stored));
-        }
+    pub(crate) fn decrypt(&self, stored: &str, aad: &[u8]) -> Result<String> {
         let rest = stored
-            .strip_prefix(PREFIX)
+            .strip_prefix(SEALED_PREFIX)
             .ok_or_else(|| corrupt("encrypted data has an unknown format"))?;
         let (id, payload) = rest
             .split_once(SEPARATOR)
@@ -263,9 +260,7 @@ impl Keyring {
 
         sealed.truncate(NONCE_LEN + body_len);
         sealed.drain(..NONCE_LEN);
-        String::from_utf8(sealed)
-            .map(Cow::Owned)
-            .map_err(|_| corrupt("decrypted data is not valid UTF-8"))
+        String::from_utf8(sealed).map_err(|_| corrupt("decrypted data is not valid UTF-8"))
     }
 }
 
@@ -305,7 +300,7 @@ mod tests {
         Keyring::new(keys.iter().map(|&n| key(n)).collect()).unwrap()
     }
 
-    fn what(result: Result<Cow<'_, str>>) -> &'static str {
+    fn what(result: Result<String>) -> &'static str {
         match result {
             Err(Error::CorruptRow { what, source: None }) => what,
             other => panic!("expected CorruptRow without source, got {other:?}"),
@@ -321,16 +316,14 @@ mod tests {
         let stored = ring.encrypt(JSON, AAD).unwrap();
         assert!(stored.starts_with("$gcm1$"));
         assert!(!stored.contains("user"));
-        let back = ring.decrypt(&stored, AAD).unwrap();
-        assert!(matches!(back, Cow::Owned(_)));
-        assert_eq!(back, JSON);
+        assert_eq!(ring.decrypt(&stored, AAD).unwrap(), JSON);
     }
 
     #[test]
     fn stored_format() {
         let ring = ring(&[1]);
         let stored = ring.encrypt(JSON, AAD).unwrap();
-        let rest = stored.strip_prefix(PREFIX).unwrap();
+        let rest = stored.strip_prefix(SEALED_PREFIX).unwrap();
         let (id, payload) = rest.split_once('$').unwrap();
         assert_eq!(id, key(1).id());
         assert_eq!(id.len(), KEY_ID_LEN);
@@ -414,12 +407,6 @@ mod tests {
                 tampered.replace_range(i..i + 1, replacement.encode_utf8(&mut [0; 4]));
                 match ring.decrypt(&tampered, AAD) {
                     Err(Error::CorruptRow { source: None, .. }) => {}
-                    // Only a changed leading `$` turns the value into "plaintext", which
-                    // is then not JSON either: the store's JSON parse refuses it.
-                    Ok(Cow::Borrowed(passed)) if i == 0 => {
-                        assert_eq!(passed, tampered);
-                        assert!(serde_json::from_str::<serde_json::Value>(passed).is_err());
-                    }
                     other => {
                         panic!("tampered char {i} ({original:?} -> {replacement:?}): {other:?}")
                     }
@@ -514,13 +501,18 @@ mod tests {
     }
 
     #[test]
-    fn plaintext_passes_through() {
+    fn text_without_the_marker_is_refused() {
+        // Plain rows never reach `decrypt` (`AtRest::open` tells them apart); any text
+        // that is not sealed data is an unknown format, not data passed through.
         let ring = ring(&[1]);
-        for stored in [JSON, "", "null", "{}", "  {\"a\":1}", "not json at all"] {
-            match ring.decrypt(stored, AAD).unwrap() {
-                Cow::Borrowed(passed) => assert_eq!(passed, stored),
-                Cow::Owned(_) => panic!("{stored:?} was not passed through"),
-            }
+        let stored = ring.encrypt(JSON, AAD).unwrap();
+        let quoted = format!("\"{stored}\"");
+        for text in [JSON, "", "null", "{}", "not json at all", "gcm1$", &quoted] {
+            assert_eq!(
+                what(ring.decrypt(text, AAD)),
+                "encrypted data has an unknown format",
+                "{text:?}"
+            );
         }
     }
 
@@ -550,12 +542,18 @@ mod tests {
     }
 
     #[test]
-    fn output_is_never_json() {
+    fn output_is_not_json_and_needs_no_escaping_in_a_json_string() {
         let ring = ring(&[1]);
         for text in ["", "null", "1", "\"s\"", "{}", "[]", JSON] {
             for _ in 0..16 {
                 let stored = ring.encrypt(text, AAD).unwrap();
+                assert!(stored.starts_with(SEALED_PREFIX));
                 assert!(serde_json::from_str::<serde_json::Value>(&stored).is_err());
+                // The column keeps it as a JSON string, whose text is the value quoted.
+                let quoted = format!("\"{stored}\"");
+                let value: serde_json::Value = serde_json::from_str(&quoted).unwrap();
+                assert_eq!(value, serde_json::Value::String(stored.clone()));
+                assert_eq!(serde_json::to_string(&value).unwrap(), quoted);
             }
         }
     }

@@ -25,10 +25,12 @@ macro_rules! hardening_suite {
             cleanup_on_a_missing_table_names_it,
             hashed_ids_never_reach_the_table,
             max_lifetime_ends_sessions_however_often_touched,
+            plain_values_that_look_sealed_read_back_as_written,
         );
         #[cfg(feature = "encryption")]
         $crate::suite_tests!($backend; hardening_suite:
             data_is_encrypted_at_rest,
+            plain_values_that_look_sealed_round_trip_encrypted,
         );
     };
 }
@@ -261,6 +263,96 @@ pub async fn hashed_ids_never_reach_the_table<B: Backend>(ctx: Ctx) {
     B::cleanup(pool, &ctx).await;
 }
 
+/// Plain values that begin like sealed data (`"$gcm1$..."`, a JSON string), or like the
+/// form the store writes them in (one more `$`), and values holding such strings deeper.
+fn sealed_lookalikes() -> Vec<serde_json::Value> {
+    vec![
+        json!("$gcm1$x"),
+        json!("$gcm1$k$AAAA"),
+        json!("$gcm1$"),
+        // A well-formed envelope: a key id of 8 hex digits, 40 bytes of base64url.
+        json!("$gcm1$deadbeef$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+        json!("$$gcm1$x"),
+        json!("$$$gcm1$k$AAAA"),
+        json!("$"),
+        json!("$$"),
+        json!("$gcm2$x"),
+        json!("gcm1$x"),
+        json!(["$gcm1$x"]),
+        json!({ "v": "$gcm1$x" }),
+    ]
+}
+
+/// Without encryption keys (the default), any value `set` stores reads back as written,
+/// one that begins like sealed data (a JSON string `"$gcm1$..."`) too, through `get` and
+/// `get_as`: in the store's own table and, where the database normalises the JSON it
+/// returns (PostgreSQL `JSONB`, MySQL `JSON`), in an app-managed table.
+pub async fn plain_values_that_look_sealed_read_back_as_written<B: Backend>(ctx: Ctx) {
+    let pool = pool_or_skip!(B, ctx);
+    let table = ctx.table("lookalike");
+    let own = SqlStore::builder(pool.clone())
+        .table_name(&table)
+        .build()
+        .unwrap();
+    own.migrate().await.unwrap();
+    let normalised = ctx.table("lookalike_norm");
+    let (id, _, time, _) = B::TYPES;
+    let data_type = match B::NAME {
+        "postgres" => "JSONB",
+        "mysql" => "JSON",
+        _ => "TEXT",
+    };
+    B::exec(
+        &pool,
+        &format!(
+            "CREATE TABLE {} (sid {id} PRIMARY KEY, data {data_type} NOT NULL, expires {time} NOT NULL)",
+            B::quote(&normalised)
+        ),
+    )
+    .await;
+    let app = SqlStore::builder(pool.clone())
+        .table_name(&normalised)
+        .without_timestamp_columns()
+        .without_version_column()
+        .build()
+        .unwrap();
+    for store in [&own, &app] {
+        for (i, value) in sealed_lookalikes().into_iter().enumerate() {
+            let sid = format!("v{i}");
+            store.set(&sid, &value, None).await.unwrap();
+            let got = store.get(&sid).await;
+            assert!(
+                matches!(&got, Ok(Some(s)) if s.data == value),
+                "{data_type}: {value} read back as {got:?}"
+            );
+            let got = store.get_as::<serde_json::Value>(&sid).await;
+            assert!(
+                matches!(&got, Ok(Some(s)) if s.data == value),
+                "{data_type}: {value} read back by get_as as {got:?}"
+            );
+        }
+    }
+    // Rows written before: a plain row is read as it is.
+    let q = B::quote(&table);
+    let sid = B::quote("sid");
+    for (i, text) in [r#"{"a":1}"#, r#""$$x""#, r#""plain""#, "[1]"]
+        .into_iter()
+        .enumerate()
+    {
+        B::exec(
+            &pool,
+            &format!("UPDATE {q} SET data = '{text}' WHERE {sid} = 'v{i}'"),
+        )
+        .await;
+        let expected: serde_json::Value = serde_json::from_str(text).unwrap();
+        assert_eq!(
+            own.get(&format!("v{i}")).await.unwrap().unwrap().data,
+            expected
+        );
+    }
+    B::cleanup(pool, &ctx).await;
+}
+
 #[cfg(feature = "encryption")]
 fn key(byte: u8) -> sqlx_session_store::EncryptionKey {
     sqlx_session_store::EncryptionKey::from_bytes([byte; 32])
@@ -396,6 +488,69 @@ pub async fn data_is_encrypted_at_rest<B: Backend>(ctx: Ctx) {
             .unwrap();
         assert_eq!(again.data["n"], 1);
     }
+    B::cleanup(pool, &ctx).await;
+}
+
+/// With encryption keys, a plain value that begins like sealed data is sealed like any
+/// other and reads back as written; a store without keys reports the sealed row as a
+/// `CorruptRow`, never as its data; rows a store without keys wrote read under keys.
+#[cfg(feature = "encryption")]
+pub async fn plain_values_that_look_sealed_round_trip_encrypted<B: Backend>(ctx: Ctx) {
+    let pool = pool_or_skip!(B, ctx);
+    let table = ctx.table("lookalike_sealed");
+    let q = B::quote(&table);
+    let sealed = SqlStore::builder(pool.clone())
+        .table_name(&table)
+        .encryption_keys(vec![key(1)])
+        .build()
+        .unwrap();
+    sealed.migrate().await.unwrap();
+    let plain = SqlStore::builder(pool.clone())
+        .table_name(&table)
+        .build()
+        .unwrap();
+    let values = sealed_lookalikes();
+    for (i, value) in values.iter().enumerate() {
+        let sid = format!("s{i}");
+        sealed.set(&sid, value, None).await.unwrap();
+        assert_eq!(&sealed.get(&sid).await.unwrap().unwrap().data, value);
+        assert_eq!(
+            &sealed
+                .get_as::<serde_json::Value>(&sid)
+                .await
+                .unwrap()
+                .unwrap()
+                .data,
+            value
+        );
+        match plain.get(&sid).await {
+            Err(Error::CorruptRow { what, .. }) => {
+                assert!(what.contains("no encryption keys"), "{what}");
+            }
+            other => panic!("{value} sealed, read without keys: {other:?}"),
+        }
+        plain.set(&format!("p{i}"), value, None).await.unwrap();
+        assert_eq!(
+            &sealed.get(&format!("p{i}")).await.unwrap().unwrap().data,
+            value,
+            "written without keys, read with them"
+        );
+    }
+    let text = if B::NAME == "mysql" { "CHAR" } else { "TEXT" };
+    let id = key(1);
+    let sealed_rows = B::scalar(
+        &pool,
+        &format!(
+            "SELECT COUNT(*) FROM {q} WHERE CAST(data AS {text}) LIKE '\"$gcm1${}$%'",
+            id.id()
+        ),
+    )
+    .await;
+    assert_eq!(
+        sealed_rows,
+        values.len() as i64,
+        "only the s* rows are sealed"
+    );
     B::cleanup(pool, &ctx).await;
 }
 
