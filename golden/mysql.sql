@@ -40,7 +40,7 @@ UPDATE `sessions` SET `data` = ?, `updated_at` = ?, `version` = ? WHERE `sid` = 
 
 -- default / touch
 -- binds: expires, [updated], sid, now[, expires - touch_after, expires + touch_after][, created after]
-UPDATE `sessions` SET `expires` = ?, `updated_at` = ? WHERE `sid` = ? AND `expires` > ?;
+UPDATE `sessions` SET `expires` = ?, `updated_at` = ? WHERE `sid` = ? AND `expires` > ? AND (`expires` < ? OR `expires` > ?);
 
 -- default / destroy
 -- binds: sid
@@ -383,7 +383,7 @@ DELETE FROM `app`.`web_sessions` WHERE `meta` = ?;
 -- binds: value, now[, created after] -> sid, data, expires micros, updated micros or NULL
 SELECT CONVERT(`session_key` USING utf8mb4), `payload`, TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', `expires_at`), TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', `changed_at`) FROM `app`.`web_sessions` WHERE `meta` = ? AND `expires_at` > ? AND `born_at` > ? ORDER BY `expires_at` DESC;
 
--- ==== minimal: no timestamp or version columns, one custom column, no max_lifetime or touch_after ====
+-- ==== minimal: no timestamp or version columns, one custom column, no max_lifetime, touch_after 0 (every refresh writes) ====
 -- table: bare
 
 -- minimal / get

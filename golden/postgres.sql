@@ -40,7 +40,7 @@ UPDATE "sessions" SET "data" = $1::json, "updated_at" = $2::timestamptz, "versio
 
 -- default / touch
 -- binds: expires, [updated], sid, now[, expires - touch_after, expires + touch_after][, created after]
-UPDATE "sessions" SET "expires" = $1::timestamptz, "updated_at" = $2::timestamptz WHERE "sid" = $3 AND "expires" > $4::timestamptz;
+UPDATE "sessions" SET "expires" = $1::timestamptz, "updated_at" = $2::timestamptz WHERE "sid" = $3 AND "expires" > $4::timestamptz AND ("expires" < $5::timestamptz OR "expires" > $6::timestamptz);
 
 -- default / destroy
 -- binds: sid
@@ -410,7 +410,7 @@ DELETE FROM "app"."web_sessions" WHERE "meta" = $1::json;
 -- binds: value, now[, created after] -> sid, data, expires micros, updated micros or NULL
 SELECT "session_key", "payload"::text, "expires_at", "changed_at" FROM "app"."web_sessions" WHERE "meta" = $1::json AND "expires_at" > $2::timestamptz AND "born_at" > $3::timestamptz ORDER BY "expires_at" DESC;
 
--- ==== minimal: no timestamp or version columns, one custom column, no max_lifetime or touch_after ====
+-- ==== minimal: no timestamp or version columns, one custom column, no max_lifetime, touch_after 0 (every refresh writes) ====
 -- table: bare
 
 -- minimal / get

@@ -11,7 +11,7 @@ use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::fields::{Column, ExtendFields};
 use crate::ident::Ident;
-use crate::options::{Options, DEFAULT_EXPIRATION};
+use crate::options::{Options, TouchWindow, DEFAULT_EXPIRATION};
 use crate::schema::{
     CustomColumn, Table, DEFAULT_CREATED_AT_COLUMN, DEFAULT_DATA_COLUMN, DEFAULT_EXPIRES_COLUMN,
     DEFAULT_SID_COLUMN, DEFAULT_TABLE_NAME, DEFAULT_UPDATED_AT_COLUMN, DEFAULT_VERSION_COLUMN,
@@ -55,7 +55,7 @@ impl<DB: Dialect> SqlStore<DB> {
 /// | [`expiration`](Self::expiration) | 24 h | lifetime of a session saved without an expiry |
 /// | [`check_expiration_interval`](Self::check_expiration_interval) | 15 min | period of the expiry reaper |
 /// | [`disable_touch`](Self::disable_touch) | `false` | never refresh an expiry without a data change (`touch` and front-end saves) |
-/// | [`touch_after`](Self::touch_after) | 0 | skip an expiry refresh while the stored expiry is this close to the new one |
+/// | [`touch_after`](Self::touch_after) | 5 % of the session's lifetime, at most 10 min | skip an expiry refresh while the stored expiry is this close to the new one |
 /// | [`tracked_sessions`](Self::tracked_sessions) | 10,000 | sessions whose last state this instance remembers, to skip unchanged writes |
 /// | [`operation_timeout`](Self::operation_timeout) | 5 s | bound on each operation: connection, statement, retries |
 /// | [`max_lifetime`](Self::max_lifetime) | none | absolute timeout from creation, however often touched |
@@ -79,7 +79,8 @@ pub struct Builder<DB: Dialect> {
     /// Every option but the three durations below, which `build` checks and converts.
     options: Options,
     expiration: Duration,
-    touch_after: Duration,
+    /// `None`: the default window, a share of each session's lifetime.
+    touch_after: Option<Duration>,
     start_reaper: bool,
     columns: Vec<Column>,
     hook: Option<Arc<dyn ExtendFields>>,
@@ -124,7 +125,7 @@ impl<DB: Dialect> Builder<DB> {
             schema_name: None,
             options: Options::default(),
             expiration: DEFAULT_EXPIRATION,
-            touch_after: Duration::ZERO,
+            touch_after: None,
             start_reaper: false,
             columns: Vec::new(),
             hook: None,
@@ -267,17 +268,24 @@ impl<DB: Dialect> Builder<DB> {
     }
 
     /// Skip an expiry refresh while the stored expiry is already within this much of the
-    /// new one (default zero: every refresh writes). With `expiration` 24 h and
-    /// `touch_after` 1 h, an active session's row is written at most about once an hour
-    /// instead of on every request. It applies to [`SqlStore::touch`] and to every
-    /// framework's save of an unchanged session; changed data is always written.
+    /// new one. With `touch_after` 1 h, an active session's row is written at most about
+    /// once an hour instead of on every request. It applies to [`SqlStore::touch`] and to
+    /// every framework's save of an unchanged session; changed data is always written.
+    /// `Duration::ZERO` makes every refresh write (exact sliding expiry).
     ///
-    /// Consequence: the row's expiry can lag the cookie's by up to `touch_after`, so a
-    /// session idle for its whole lifetime may end up to `touch_after` early. It must be
-    /// shorter than `expiration` ([`build`](Self::build) refuses it otherwise); keep it
-    /// well under your framework's inactivity timeout too.
+    /// **Default:** a twentieth (5 %) of each session's own lifetime, the time from the
+    /// save to its new expiry, at most [`DEFAULT_TOUCH_AFTER_MAX`](crate::DEFAULT_TOUCH_AFTER_MAX)
+    /// (10 minutes). A sliding session of 1 hour is written at most once every 180 s of
+    /// activity, one of 2 weeks (or anything over 200 minutes) once every 600 s, and a
+    /// session whose expiry does not move (a fixed end) never without a change.
+    ///
+    /// Consequence: the row's expiry can lag the cookie's by up to the window (at most
+    /// 180 s for the 1 h session above, 600 s for the 2 week one), so a session idle for
+    /// its whole lifetime may end that much early. A fixed window must be shorter than
+    /// `expiration` ([`build`](Self::build) refuses it otherwise); keep it well under your
+    /// framework's inactivity timeout too.
     pub fn touch_after(mut self, window: Duration) -> Self {
-        self.touch_after = window;
+        self.touch_after = Some(window);
         self
     }
 
@@ -450,16 +458,22 @@ impl<DB: Dialect> Builder<DB> {
     }
 
     /// `expiration`, `touch_after` and `max_lifetime`, checked and converted.
-    fn durations(&self) -> Result<(TimeDelta, TimeDelta, Option<TimeDelta>)> {
+    fn durations(&self) -> Result<(TimeDelta, TouchWindow, Option<TimeDelta>)> {
         let delta =
             |option, d: Duration| TimeDelta::from_std(d).map_err(|_| invalid(option, "too large"));
         let expiration = delta("expiration", self.expiration)?;
         positive("expiration", expiration > TimeDelta::zero())?;
-        let touch_after = delta("touch_after", self.touch_after)?;
-        if touch_after >= expiration {
-            // A refresh would then never be written, and active sessions would expire.
-            return Err(invalid("touch_after", "must be shorter than expiration"));
-        }
+        let touch_after = match self.touch_after {
+            None => TouchWindow::ShareOfLifetime,
+            Some(window) => {
+                let window = delta("touch_after", window)?;
+                if window >= expiration {
+                    // A refresh would then never be written, and active sessions would expire.
+                    return Err(invalid("touch_after", "must be shorter than expiration"));
+                }
+                TouchWindow::Fixed(window)
+            }
+        };
         let max_lifetime = self
             .max_lifetime
             .map(|d| delta("max_lifetime", d))

@@ -71,13 +71,15 @@ pub use fields::{Column, ColumnKind, DefaultFields, ExtendFields, FieldValue, Fi
 pub use ident::MAX_IDENTIFIER_LEN;
 pub use options::{
     DEFAULT_CHECK_EXPIRATION_INTERVAL, DEFAULT_DELETE_BATCH_SIZE, DEFAULT_EXPIRATION,
-    DEFAULT_MAX_DATA_SIZE, DEFAULT_OPERATION_TIMEOUT, DEFAULT_TRACKED_SESSIONS,
+    DEFAULT_MAX_DATA_SIZE, DEFAULT_OPERATION_TIMEOUT, DEFAULT_TOUCH_AFTER_MAX,
+    DEFAULT_TRACKED_SESSIONS,
 };
 pub use reaper::handle::ReaperHandle;
 pub use record::{InvalidHandle, SessionHandle, SessionInfo, SessionRecord};
 pub use redact::{DataError, DatabaseError, DatabaseErrorKind};
 pub use schema::DEFAULT_TABLE_NAME;
 pub use store::base::BASE_KEY;
+pub use store::stats::StoreStats;
 pub use store::{SqlStore, MAX_SESSION_ID_LEN};
 
 /// The sqlx this crate is built on, so that pools and options match its version.

@@ -97,7 +97,7 @@ impl Statements {
     /// with one more condition,
     /// `created_at > ?` (bound last).
     pub(crate) fn new<DB: Dialect>(table: &Table, options: &Options) -> Self {
-        let touch_window = options.touch_after > chrono::TimeDelta::zero();
+        let touch_window = !options.touch_after.is_zero();
         let sql = Sql::<DB> {
             lifetime: options
                 .max_lifetime

@@ -5,6 +5,7 @@
 //! | file | methods |
 //! |---|---|
 //! | `store.rs` | `new`, `pool`, `table_name`, `check_expiration_interval` (and `builder`, in `builder.rs`) |
+//! | `store/stats.rs` | `stats` (statements run, saves skipped) |
 //! | `store/schema_check.rs` | `migration_sql`, `migrate`, `verify_schema` |
 //! | `store/rows.rs` | `get`, `get_as`, `set`, `set_as`, `insert`, `update`, `touch`, `destroy`, `length`, `clear`, `ids` |
 //! | `store/modify.rs` | `modify` (read-modify-write that keeps concurrent changes) |
@@ -42,6 +43,7 @@ mod modify;
 mod rehash;
 mod rows;
 mod schema_check;
+pub(crate) mod stats;
 // How they run and what they write:
 pub(crate) mod background;
 mod execute;
@@ -114,6 +116,8 @@ struct Inner<DB: Dialect> {
     schema_checked: tokio::sync::OnceCell<()>,
     /// What this instance last loaded or wrote of each session (front-end saves).
     seen: SeenCache,
+    /// Statements run, saves skipped.
+    counters: stats::Counters,
 }
 
 impl<DB: Dialect> Clone for SqlStore<DB> {
@@ -162,6 +166,7 @@ impl<DB: Dialect> SqlStore<DB> {
                 hook,
                 schema_checked: tokio::sync::OnceCell::new(),
                 seen: SeenCache::new(options.tracked_sessions),
+                counters: stats::Counters::default(),
                 options,
             }),
         }
@@ -359,6 +364,10 @@ impl<DB: Dialect> SqlStore<DB> {
 
     pub(crate) fn options(&self) -> &Options {
         &self.inner.options
+    }
+
+    pub(crate) fn counters(&self) -> &stats::Counters {
+        &self.inner.counters
     }
 
     pub(crate) fn table(&self) -> &Table {

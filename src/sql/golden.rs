@@ -46,9 +46,11 @@ fn cases<DB: Dialect>() -> Vec<Case<DB>> {
         ),
         (
             "minimal",
-            "no timestamp or version columns, one custom column, no max_lifetime or touch_after",
+            "no timestamp or version columns, one custom column, no max_lifetime, touch_after 0 \
+             (every refresh writes)",
             |b| {
                 b.table_name("bare")
+                    .touch_after(Duration::ZERO)
                     .without_timestamp_columns()
                     .without_version_column()
                     .column(Column::text("owner").nullable(false).indexed(true))

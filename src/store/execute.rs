@@ -188,6 +188,11 @@ impl<DB: Dialect> SqlStore<DB> {
                 Some(Err(unended)) => return Err(Error::db(op)(unended)),
                 Some(Ok(done)) => done,
             };
+            match (call, &done) {
+                (Call::Fetch(_), _) => self.counters().read(),
+                (Call::Execute, Ok(Done::Rows(n))) => self.counters().wrote(Some(*n)),
+                (Call::Execute, _) => self.counters().wrote(None),
+            }
             match done {
                 Err(e) if retries < TRANSIENT_RETRIES && DB::is_transient(&e) => {
                     retries += 1;

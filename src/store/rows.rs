@@ -233,12 +233,13 @@ impl<DB: Dialect> SqlStore<DB> {
             args.push(DB::time_param(now));
         }
         args.extend([text_param(&self.stored_id(sid)?), DB::time_param(now)]);
-        if opts.touch_after > chrono::TimeDelta::zero() {
+        if !opts.touch_after.is_zero() {
+            let window = opts.touch_after.around(expires, now);
             let window_start = expires
-                .checked_sub_signed(opts.touch_after)
+                .checked_sub_signed(window)
                 .unwrap_or(DateTime::<Utc>::MIN_UTC);
             args.push(DB::time_param(window_start));
-            args.push(DB::time_param(add_or_max(expires, opts.touch_after)));
+            args.push(DB::time_param(add_or_max(expires, window)));
         }
         let n = self
             .execute(Op::Touch, &self.inner.sql.touch, &self.with_lifetime(args))

@@ -417,7 +417,7 @@ impl<DB: Dialect> SqlStore<DB> {
         stored_expires: Option<DateTime<Utc>>,
         over: Option<i64>,
     ) -> Result<Option<(DateTime<Utc>, i64)>> {
-        let window = self.inner.options.touch_after;
+        let window = self.inner.options.touch_after.around(expires, Utc::now());
         // A stored expiry inside the window stays: the write then leaves the expiry index
         // alone (and PostgreSQL can update the row in place).
         let (expiry, after) = match stored_expires {
@@ -439,9 +439,10 @@ impl<DB: Dialect> SqlStore<DB> {
         expires: DateTime<Utc>,
         stored_expires: Option<DateTime<Utc>>,
     ) -> Result<()> {
-        let window = self.inner.options.touch_after;
+        let window = self.inner.options.touch_after.around(expires, Utc::now());
         let fresh = stored_expires.is_some_and(|s| within(s, expires, window));
         if self.inner.options.disable_touch || fresh {
+            self.counters().skipped_save();
             self.trace(Op::SaveUnchanged, std::time::Instant::now(), 0);
             return Ok(());
         }

@@ -31,7 +31,9 @@ macro_rules! sliding_suite {
         $crate::suite_tests!($backend; sliding_suite:
             read_only_requests_write_nothing_inside_touch_after,
             read_only_requests_write_nothing_under_disable_touch,
-            read_only_requests_write_the_expiry_only_without_touch_after,
+            read_only_requests_write_nothing_with_the_defaults,
+            read_only_requests_write_the_expiry_only_with_touch_after_zero,
+            the_default_window_is_a_twentieth_of_the_lifetime_at_most_ten_minutes,
             unchanged_copy_never_overwrites_another_instance,
             map_order_is_not_a_change,
             forgotten_sessions_are_still_compared_by_their_base,
@@ -568,14 +570,94 @@ pub async fn read_only_requests_write_nothing_under_disable_touch<B: Backend>(ct
     reads_write::<B>(ctx, "disable_touch", |b| b.disable_touch(true), nothing).await;
 }
 
-pub async fn read_only_requests_write_the_expiry_only_without_touch_after<B: Backend>(ctx: Ctx) {
+/// A store built with no option: its default touch window (a share of each session's
+/// lifetime) spares read-only requests any write.
+pub async fn read_only_requests_write_nothing_with_the_defaults<B: Backend>(ctx: Ctx) {
+    let nothing = Writes {
+        rows: 0,
+        statements: 0,
+        data_statements: 0,
+    };
+    reads_write::<B>(ctx, "the defaults", |b| b, nothing).await;
+}
+
+pub async fn read_only_requests_write_the_expiry_only_with_touch_after_zero<B: Backend>(ctx: Ctx) {
     // Each read-only request refreshes the expiry, never the data.
     let expiry_only = Writes {
         rows: READS as i64,
         statements: READS,
         data_statements: 0,
     };
-    reads_write::<B>(ctx, "touch_after(0)", |b| b, expiry_only).await;
+    reads_write::<B>(
+        ctx,
+        "touch_after(0)",
+        |b| b.touch_after(Duration::ZERO),
+        expiry_only,
+    )
+    .await;
+}
+
+/// The default window, through tower-sessions' calls in the layer's order (a load, then
+/// the save of an unchanged record with its slid expiry): a sliding session of 1 hour is
+/// written once its expiry has moved more than 180 s, one of 2 weeks more than 600 s;
+/// nothing in between. Counted in rows the database updated and in the store's stats.
+pub async fn the_default_window_is_a_twentieth_of_the_lifetime_at_most_ten_minutes<B: Backend>(
+    ctx: Ctx,
+) {
+    use tower_sessions::session::{Id, Record};
+    use tower_sessions::session_store::SessionStore;
+    let pool = pool_or_skip!(B, ctx);
+    let (store, table) = counted_store::<B>(&pool, &ctx, "defwin", |b| b).await;
+    // (lifetime, the window it gets)
+    let cases = [
+        (time::Duration::hours(1), time::Duration::seconds(180)),
+        (time::Duration::weeks(2), time::Duration::seconds(600)),
+    ];
+    for (lifetime, window) in cases {
+        let now = time::OffsetDateTime::now_utc()
+            .replace_nanosecond(0)
+            .unwrap();
+        let mut record = Record {
+            id: Id::default(),
+            data: HashMap::from([("n".to_owned(), json!(1))]),
+            expiry_date: now + lifetime,
+        };
+        SessionStore::create(&store, &mut record).await.unwrap();
+        let mut meter = Meter::<B>::start(&pool, &table).await;
+        // A save as the layer makes it `moved` after the first one: the record's expiry is
+        // its lifetime from that request's time.
+        let save_at = |moved: time::Duration| {
+            let store = store.clone();
+            let id = record.id;
+            async move {
+                let mut r = load_live(&store, &id).await;
+                r.expiry_date = now + moved + lifetime;
+                let before = store.stats();
+                SessionStore::save(&store, &r).await.unwrap();
+                let after = store.stats();
+                (
+                    after.writes - before.writes,
+                    after.saves_skipped - before.saves_skipped,
+                )
+            }
+        };
+        // The window is a share of the time from the save (now, really) to its new expiry,
+        // so a save standing for one `moved` later sees a slightly larger window (189 s
+        // instead of 180 for the hour moved 185 s): the margin covers that.
+        let margin = time::Duration::seconds(20);
+        assert_eq!(save_at(window - margin).await, (0, 1), "{lifetime} inside");
+        assert_eq!(meter.since().await.rows, 0, "{lifetime}: nothing written");
+        assert_eq!(save_at(window + margin).await, (1, 0), "{lifetime} past");
+        assert_eq!(
+            meter.since().await.rows,
+            1,
+            "{lifetime}: the expiry written"
+        );
+        let stored = store.get(&record.id.to_string()).await.unwrap().unwrap();
+        let expected = now + window + margin + lifetime;
+        assert_eq!(stored.expires.timestamp(), expected.unix_timestamp());
+    }
+    B::cleanup(pool, &ctx).await;
 }
 
 /// Instance A loads a session and holds it; instance B changes it; A then saves its
@@ -774,6 +856,7 @@ pub async fn expiry_slides_with_reads<B: Backend>(ctx: Ctx) {
         let table = ctx.table(&format!("slide{}", front as u8));
         let store = SqlStore::builder(pool.clone())
             .table_name(&table)
+            .touch_after(Duration::ZERO)
             .build()
             .unwrap();
         store.migrate().await.unwrap();
