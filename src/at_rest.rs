@@ -164,6 +164,37 @@ mod tests {
     use super::*;
 
     #[test]
+    fn debug_shows_the_options_never_a_key() {
+        let shown = format!(
+            "{:?}",
+            AtRest {
+                hash_ids: true,
+                ..AtRest::default()
+            }
+        );
+        assert!(
+            shown.starts_with("AtRest") && shown.contains("hash_ids: true"),
+            "{shown}"
+        );
+        #[cfg(feature = "encryption")]
+        {
+            let key = crate::crypt::EncryptionKey::from_bytes([7; 32]);
+            let ring = Keyring::new(vec![key.clone()]).unwrap();
+            let shown = format!(
+                "{:?}",
+                AtRest {
+                    hash_ids: false,
+                    keys: Some(Arc::new(ring)),
+                }
+            );
+            assert!(
+                shown.contains(key.id()) && !shown.contains("7, 7"),
+                "{shown}"
+            );
+        }
+    }
+
+    #[test]
     fn hashed_ids_are_prefixed_hex_digests_and_stable() {
         let at_rest = AtRest {
             hash_ids: true,
