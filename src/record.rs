@@ -116,7 +116,8 @@ impl std::str::FromStr for SessionHandle {
 
     fn from_str(text: &str) -> Result<Self, InvalidHandle> {
         let bytes = text.as_bytes();
-        if bytes.len() != 32 {
+        // `from_str_radix` alone would take a `+` sign too.
+        if bytes.len() != 32 || !bytes.iter().all(u8::is_ascii_hexdigit) {
             return Err(InvalidHandle);
         }
         let mut out = [0; 16];
@@ -146,6 +147,8 @@ mod tests {
             &text[..31],
             &format!("{text}0"),
             &text.replace(&text[..1], "g"),
+            &format!("+{}", &text[1..]),
+            &"+f".repeat(16),
         ] {
             assert_eq!(bad.parse::<SessionHandle>(), Err(InvalidHandle), "{bad:?}");
         }

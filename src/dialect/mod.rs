@@ -5,7 +5,7 @@
 //! them (quoting, column types, placeholders, upsert and batched-delete idioms, how
 //! `migrate` serializes concurrent callers). The store's logic is written once against it.
 //!
-//! All sqlx generic bounds live in one place, [`run`], and each dialect forwards to it
+//! All sqlx generic bounds live in one place, [`bind`], and each dialect forwards to it
 //! with its concrete types, so no bound leaks into the store or into user code.
 
 pub(crate) mod bind;

@@ -27,8 +27,12 @@ impl<DB: Dialect> SqlStore<DB> {
         column: &str,
         value: impl Into<FieldValue>,
     ) -> Result<Vec<String>> {
-        self.live_ids_where(Op::IdsWhere, column, value.into())
-            .await
+        let started = Instant::now();
+        let ids = self
+            .live_ids_where(Op::IdsWhere, column, value.into())
+            .await?;
+        self.trace(Op::IdsWhere, started, ids.len() as u64);
+        Ok(ids)
     }
 
     /// The stored ids of the live sessions whose custom `column` equals `value`.
@@ -61,6 +65,8 @@ impl<DB: Dialect> SqlStore<DB> {
         value: impl Into<FieldValue>,
         handle: &SessionHandle,
     ) -> Result<bool> {
+        // One trace event for both statements: rows = sessions ended.
+        let started = Instant::now();
         let stored_ids = self
             .live_ids_where(Op::Revoke, column, value.into())
             .await?;
@@ -68,9 +74,9 @@ impl<DB: Dialect> SqlStore<DB> {
             .iter()
             .find(|id| SessionHandle::of(id) == *handle)
         else {
+            self.trace(Op::Revoke, started, 0);
             return Ok(false);
         };
-        let started = Instant::now();
         // The id as the table keeps it: never hashed again.
         let n = self
             .execute(Op::Revoke, &self.inner.sql.destroy, &[text_param(stored)])

@@ -296,8 +296,11 @@ impl<DB: Dialect> SqlStore<DB> {
 
     /// The ids of all live sessions (not expired, nor past `max_lifetime`).
     pub async fn ids(&self) -> Result<Vec<String>> {
+        let started = Instant::now();
         let args = self.with_lifetime(vec![DB::time_param(Utc::now())]);
-        self.fetch_ids(Op::Ids, &self.inner.sql.ids, &args).await
+        let ids = self.fetch_ids(Op::Ids, &self.inner.sql.ids, &args).await?;
+        self.trace(Op::Ids, started, ids.len() as u64);
+        Ok(ids)
     }
 
     /// Runs a query selecting session ids (first column), with its trace event.
@@ -307,9 +310,8 @@ impl<DB: Dialect> SqlStore<DB> {
         sql: &Arc<str>,
         args: &[SqlValue],
     ) -> Result<Vec<String>> {
-        let started = Instant::now();
+        // Traced by the caller, once per operation.
         let rows = self.fetch(op, sql, args, &[SqlKind::Text]).await?;
-        self.trace(op, started, rows.len() as u64);
         Ok(rows
             .into_iter()
             .filter_map(|r| r.into_iter().next().and_then(SqlValue::into_text))
