@@ -383,8 +383,9 @@ impl<DB: Dialect> Builder<DB> {
         self
     }
 
-    /// Largest serialized session (JSON bytes) that `set` accepts (default 4 MiB);
-    /// larger data gets [`Error::DataTooLarge`] and nothing is written.
+    /// Largest serialized session (JSON bytes) that any write accepts (default 4 MiB):
+    /// `set`, `insert`, `update`, `modify` and every front end's save, merged ones
+    /// included; larger data gets [`Error::DataTooLarge`] and nothing is written.
     pub fn max_data_size(mut self, bytes: usize) -> Self {
         self.options.max_data_size = bytes;
         self

@@ -1,19 +1,17 @@
-// The README is the crate's documentation; its examples use SQLite and both front ends, so
-// they are compiled (as doctests) only when those features are on, as on docs.rs.
+// The README is the crate's front page; its examples use SQLite and tower-sessions, so
+// they are compiled (as doctests) only when those features are on, as on docs.rs. The
+// guides (`guide`) need the async-session front end too.
 #![cfg_attr(
-    all(feature = "sqlite", feature = "tower-sessions", feature = "async-session"),
+    all(feature = "sqlite", feature = "tower-sessions"),
     doc = include_str!("../README.md")
 )]
 #![cfg_attr(
-    not(all(
-        feature = "sqlite",
-        feature = "tower-sessions",
-        feature = "async-session"
-    )),
+    not(all(feature = "sqlite", feature = "tower-sessions")),
     doc = "SQL session store on sqlx for SQLite, PostgreSQL and MySQL/MariaDB, with \
-           tower-sessions and async-session front ends. The full guide is the README, \
-           rendered as these docs when the `sqlite`, `tower-sessions` and `async-session` \
-           features are on (as on docs.rs)."
+           tower-sessions and async-session front ends. The front page is the README, \
+           rendered as these docs when the `sqlite` and `tower-sessions` features are on, \
+           and the guides are the `guide` module's pages when `async-session` is on too \
+           (as on docs.rs)."
 )]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 // Library code never panics and never prints: errors are returned, events go to `tracing`.
@@ -60,6 +58,12 @@ mod store;
 mod timer;
 
 pub mod adapters;
+#[cfg(all(
+    feature = "sqlite",
+    feature = "tower-sessions",
+    feature = "async-session"
+))]
+pub mod guide;
 
 pub use builder::Builder;
 #[cfg(feature = "encryption")]

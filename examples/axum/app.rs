@@ -11,7 +11,10 @@ pub fn app(store: SqliteStore) -> Router {
     let sessions = SessionManagerLayer::new(store)
         // Plain http on 127.0.0.1 for the example; keep the default (secure) in production.
         .with_secure(false)
-        .with_expiry(Expiry::OnInactivity(Duration::days(1)));
+        // Sliding: a session ends a day after its last request; every request slides it,
+        // and the store writes only when the data changed or the expiry moved far enough.
+        .with_expiry(Expiry::OnInactivity(Duration::days(1)))
+        .with_always_save(true);
     Router::new().route("/", get(counter)).layer(sessions)
 }
 

@@ -25,6 +25,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let pool = SqlitePool::connect_with(options).await?;
     let store = SqliteStore::new(pool);
     store.migrate().await?;
+    // Expired rows are deleted every 15 minutes while the example runs.
+    store.start_expiring_sessions()?;
 
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     println!("listening on http://{addr} (sessions in {file})");
