@@ -211,7 +211,7 @@ impl<DB: Dialect> Builder<DB> {
     /// Name of the data version column (default `version`, a 64-bit integer). Each write
     /// of new data stores a fresh random number in it, so that a framework's save can tell
     /// whether the row changed since its request loaded it, and merge instead of
-    /// overwriting (see the README's "Concurrent requests").
+    /// overwriting (see the [concurrency guide](https://docs.rs/sqlx-session-store/latest/sqlx_session_store/guide/concurrency/index.html)).
     pub fn version_column(mut self, name: impl Into<String>) -> Self {
         self.version_column = Some(name.into());
         self
@@ -299,7 +299,7 @@ impl<DB: Dialect> Builder<DB> {
     /// Knowing the stored expiry lets an unchanged save inside `touch_after` skip its
     /// statement (all front ends); knowing the text a load returns again lets it skip the
     /// walk of the data. Whether a save changed anything, and what, comes from the base the
-    /// session carries from its load (see the README's "Concurrent requests"), not from this
+    /// session carries from its load (see the [concurrency guide](https://docs.rs/sqlx-session-store/latest/sqlx_session_store/guide/concurrency/index.html)), not from this
     /// memory; only a save without a base (its data cleared) is compared with it. A session
     /// that has been forgotten (more sessions active than this) costs at most a walk of its
     /// data and one touch statement.
@@ -322,7 +322,7 @@ impl<DB: Dialect> Builder<DB> {
     /// It bounds every operation, front ends and the expiry reaper included (each cleanup
     /// batch is one operation); a timed-out write may or may not have been applied.
     /// Set the database's own limit as well (PostgreSQL `statement_timeout`, MySQL
-    /// `max_execution_time`; see the README's Security section) so the server stops the work.
+    /// `max_execution_time`; see the security guide) so the server stops the work.
     pub fn operation_timeout(mut self, timeout: Duration) -> Self {
         self.options.operation_timeout = timeout;
         self

@@ -29,8 +29,8 @@
 //! - `save` of changed data writes only over the version the record was loaded from; when
 //!   another save came in between, it applies its own changes (the top-level keys it set or
 //!   removed) to the row as it is now. Overlapping requests of one session therefore keep
-//!   each other's changes, on one app instance or many (see the README's "Concurrent
-//!   requests"). A record without a base (after `Session::clear`) replaces the data.
+//!   each other's changes, on one app instance or many (see the
+//!   [concurrency guide](https://docs.rs/sqlx-session-store/latest/sqlx_session_store/guide/concurrency/index.html)). A record without a base (after `Session::clear`) replaces the data.
 //!   See [`Builder::tracked_sessions`](crate::Builder::tracked_sessions) for what the store
 //!   remembers between requests.
 //! - `load` never returns an expired session. The stored data is the record's data map

@@ -23,8 +23,8 @@ use std::sync::Arc;
 
 use super::digest::{digest, Digest};
 
-/// The reserved data key under which a loaded session carries its base (see the README's
-/// "Concurrent requests"). The store strips it from every write; an application must not
+/// The reserved data key under which a loaded session carries its base (see the
+/// [concurrency guide](https://docs.rs/sqlx-session-store/latest/sqlx_session_store/guide/concurrency/index.html)). The store strips it from every write; an application must not
 /// use this key for its own data. Removing it (tower-sessions' `Session::clear` does)
 /// makes the next save replace the whole stored data instead of merging into it.
 pub const BASE_KEY: &str = "__sqlx_session_store_base";
