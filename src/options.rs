@@ -32,6 +32,10 @@ pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_secs(5);
 /// How many times a statement that lost a race (deadlock, serialization failure) is run
 /// again, at most, within the operation timeout.
 pub(crate) const TRANSIENT_RETRIES: u32 = 5;
+/// How many times a statement whose server connection could not serve (it broke, or the
+/// server is leaving) is run again on a fresh connection, at most, within the operation
+/// timeout.
+pub(crate) const FAILOVER_RETRIES: u32 = 5;
 
 /// The validated options of a store.
 #[derive(Clone, Debug)]

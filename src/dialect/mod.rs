@@ -182,6 +182,14 @@ pub(crate) mod private {
         /// was rolled back whole (a deadlock, a serialization failure, a lock wait timeout),
         /// so that running the same single statement again is safe.
         fn is_transient(e: &sqlx::Error) -> bool;
+
+        /// Whether an error means this server connection cannot serve but another one may:
+        /// the connection broke (an I/O error, the server closed it), or the server is
+        /// shutting down or not ready for clients (a Galera node that left its cluster).
+        /// The statement is then run again on a fresh connection.
+        fn is_server_gone(e: &sqlx::Error) -> bool {
+            matches!(e, sqlx::Error::Io(_))
+        }
     }
 }
 

@@ -220,6 +220,19 @@ impl Backend for MySql {
             .and_then(|d| d.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>())
             .is_some_and(|d| d.number() == 1213 || d.number() == 1205)
     }
+
+    fn is_server_gone(e: &sqlx::Error) -> bool {
+        // ER_UNKNOWN_COM_ERROR (Galera's "WSREP has not yet prepared node for application
+        // use": the node left its cluster), ER_SERVER_SHUTDOWN, ER_CONNECTION_KILLED
+        // (MariaDB), and a broken connection.
+        match e {
+            sqlx::Error::Io(_) => true,
+            e => e
+                .as_database_error()
+                .and_then(|d| d.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>())
+                .is_some_and(|d| matches!(d.number(), 1047 | 1053 | 1927)),
+        }
+    }
 }
 
 /// The `GET_LOCK` name of the expiry reaper of one table (at most 64 characters).

@@ -176,6 +176,20 @@ impl Backend for Postgres {
             .and_then(|d| d.code())
             .is_some_and(|code| code == "40001" || code == "40P01")
     }
+
+    fn is_server_gone(e: &sqlx::Error) -> bool {
+        // admin_shutdown, crash_shutdown, cannot_connect_now, and the connection exceptions
+        // (class 08) a server or pooler sends before it closes the connection.
+        match e {
+            sqlx::Error::Io(_) => true,
+            e => e
+                .as_database_error()
+                .and_then(|d| d.code())
+                .is_some_and(|code| {
+                    matches!(&*code, "57P01" | "57P02" | "57P03") || code.starts_with("08")
+                }),
+        }
+    }
 }
 
 /// The OID of `TIMESTAMPTZ` (a built-in type: the same on every server).

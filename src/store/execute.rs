@@ -2,7 +2,17 @@
 //! connection that is closed (never handed back to the pool) when its statement timed out,
 //! and once more, after a short random pause, when it lost a race with another transaction
 //! (a deadlock or serialization failure rolls a single statement back whole, so running it
-//! again is safe). Anything else is returned as it is.
+//! again is safe), or on a fresh connection when its connection could not serve (it broke,
+//! or the server is shutting down or has left its cluster: [`Dialect::is_server_gone`]).
+//! Anything else is returned as it is.
+//!
+//! Running a statement again on a fresh connection is safe for every statement the store
+//! runs, even when the first run was applied before the connection broke: reads, `set`'s
+//! upsert of the same row, `touch`, the deletes and the DDL are idempotent; an update
+//! conditional on the row's version finds its own version and the save merges into it (the
+//! same data); an `insert` that was applied reports the id as taken, and the front end
+//! inserts under a new id (the first row is never handed out and expires). Statements on a
+//! connection the caller holds (the reaper's, under its lock) are not run again here.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,7 +21,7 @@ use crate::dialect::bind::{DecodedRow, SqlKind, SqlValue};
 use crate::dialect::Dialect;
 use crate::error::{Error, Result};
 use crate::op::Op;
-use crate::options::TRANSIENT_RETRIES;
+use crate::options::{FAILOVER_RETRIES, TRANSIENT_RETRIES};
 use crate::store::SqlStore;
 use crate::timer::Deadline;
 
@@ -138,13 +148,52 @@ impl<DB: Dialect> SqlStore<DB> {
         call: Call,
     ) -> Result<Result<Done, sqlx::Error>> {
         let deadline = self.deadline();
+        let mut failovers = 0;
+        loop {
+            let result = self
+                .on_fresh_connection(op, &deadline, sql, args, call)
+                .await;
+            match &result {
+                Ok(Err(e))
+                    if failovers < FAILOVER_RETRIES
+                        && DB::is_server_gone(e)
+                        && !deadline.remaining().is_zero() =>
+                {
+                    failovers += 1;
+                    self.counters().failed_over();
+                    tracing::debug!(
+                        dialect = <DB as sqlx::Database>::NAME,
+                        table = self.table_name(),
+                        op = op.as_str(),
+                        retry = failovers,
+                        "server connection could not serve; running the statement on another"
+                    );
+                    let pause = backoff(failovers).min(deadline.remaining());
+                    crate::timer::sleep(pause).await;
+                }
+                _ => return result,
+            }
+        }
+    }
+
+    /// One try of [`on_pool`](Self::on_pool): a connection from the pool, the statement
+    /// run on it (with its retries of lost races); the connection closed, not pooled,
+    /// when anything went wrong with it.
+    async fn on_fresh_connection(
+        &self,
+        op: Op,
+        deadline: &Deadline,
+        sql: &Arc<str>,
+        args: &[SqlValue],
+        call: Call,
+    ) -> Result<Result<Done, sqlx::Error>> {
         // sqlx's futures are large (acquire's is ~18 KB): boxed where they are made, so that
         // the store's own futures stay small and are not copied around by the kilobyte on
         // every poll-site move (unboxed, a `get` future was 56 KB).
         let conn = deadline
             .run(Box::pin(self.pool().acquire()))
             .await
-            .ok_or_else(|| timeout(op, &deadline))?
+            .ok_or_else(|| timeout(op, deadline))?
             .map_err(Error::db(op))?;
         // Dropped half-way (the caller gave up) inside a transaction of ours, the
         // connection is closed rather than pooled with that transaction open.
@@ -153,14 +202,16 @@ impl<DB: Dialect> SqlStore<DB> {
             in_transaction: self.options().transaction_pooling,
         };
         let Some(conn) = leased.conn.as_mut() else {
-            return Err(timeout(op, &deadline));
+            return Err(timeout(op, deadline));
         };
-        let result = self.attempts(op, &deadline, conn, sql, args, call).await;
+        let result = self.attempts(op, deadline, conn, sql, args, call).await;
         leased.in_transaction = false;
-        if result.is_err() {
+        let server_gone = matches!(&result, Ok(Err(e)) if DB::is_server_gone(e));
+        if result.is_err() || server_gone {
             // Timed out with the statement in flight, or a transaction could not be ended:
             // the connection's state is unknown (a reply may still arrive, a transaction
-            // may be open), so it is closed now rather than tested and handed on.
+            // may be open), so it is closed now rather than tested and handed on. One whose
+            // server could not serve goes too.
             if let Some(conn) = leased.conn.take() {
                 drop(conn.detach());
             }

@@ -33,6 +33,9 @@ pub struct StoreStats {
     /// Front-end saves of unchanged data that ran no statement (inside the touch window,
     /// or under `disable_touch`).
     pub saves_skipped: u64,
+    /// Statements run again on a fresh connection because theirs could not serve (it
+    /// broke, or its server was shutting down or had left its cluster).
+    pub failovers: u64,
 }
 
 /// The live counters behind [`StoreStats`].
@@ -42,6 +45,7 @@ pub(crate) struct Counters {
     writes: AtomicU64,
     rows_written: AtomicU64,
     saves_skipped: AtomicU64,
+    failovers: AtomicU64,
 }
 
 impl Counters {
@@ -64,12 +68,17 @@ impl Counters {
         self.saves_skipped.fetch_add(1, Ordering::Relaxed);
     }
 
+    pub(crate) fn failed_over(&self) {
+        self.failovers.fetch_add(1, Ordering::Relaxed);
+    }
+
     fn snapshot(&self) -> StoreStats {
         StoreStats {
             reads: self.reads.load(Ordering::Relaxed),
             writes: self.writes.load(Ordering::Relaxed),
             rows_written: self.rows_written.load(Ordering::Relaxed),
             saves_skipped: self.saves_skipped.load(Ordering::Relaxed),
+            failovers: self.failovers.load(Ordering::Relaxed),
         }
     }
 }

@@ -59,6 +59,37 @@ macro_rules! outage_suite {
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn a_broken_connection_is_replaced_within_the_operation() {
+                let ctx = common::backend::Ctx::new("failover");
+                let Some(direct) = <$backend as common::backend::Backend>::pool_in_zone(
+                    &ctx,
+                    common::backend::DEFAULT_TEST_ZONE,
+                )
+                .await
+                else {
+                    return;
+                };
+                let options: $options = <$backend>::url().parse().expect("a database URL");
+                let upstream =
+                    common::outage_suite::resolve(options.get_host(), options.get_port()).await;
+                let proxy = common::proxy::Proxy::start(upstream).await;
+                let through = options.host("127.0.0.1").port(proxy.addr().port());
+                // No ping before each acquire: the pooled connection is found broken by the
+                // statement itself, as when a server leaves between a ping and a query.
+                let pool = sqlx::pool::PoolOptions::new()
+                    .max_connections(1)
+                    .test_before_acquire(false)
+                    .connect_with(through)
+                    .await
+                    .expect("connect through the proxy");
+                common::outage_suite::a_broken_connection_is_replaced_within_the_operation::<
+                    $backend,
+                >(&ctx, pool, &proxy)
+                .await;
+                <$backend as common::backend::Backend>::cleanup(direct, &ctx).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn a_deadlocked_statement_is_retried() {
                 let ctx = common::backend::Ctx::new("deadlock_retry");
                 let Some(pool) = <$backend as common::backend::Backend>::pool_in_zone(
@@ -383,4 +414,81 @@ async fn wait_for_a_lock_wait<B: Backend>(pool: &Pool<B::DB>, gave_up: impl Fn()
         tokio::time::sleep(every).await;
     }
     true
+}
+
+/// The server connection under a pooled connection goes away with a statement in flight
+/// (the proxy closes it instead of forwarding the statement, as a Galera node leaving or a
+/// restarted server does; an idle broken connection sqlx itself replaces at acquire): each
+/// kind of operation runs its statement again on a fresh connection and succeeds, through the store's own API and
+/// through tower-sessions' `SessionStore` as the layer calls it; each counted once in
+/// `stats().failovers`.
+/// A session id the proxy can spot in a statement's bytes.
+const SID: &str = "failover-marker-3f9c1d";
+
+pub async fn a_broken_connection_is_replaced_within_the_operation<B: Backend>(
+    ctx: &Ctx,
+    pool: Pool<B::DB>,
+    proxy: &Proxy,
+) {
+    let store = SqlStore::builder(pool)
+        .table_name(ctx.table("failover"))
+        .build()
+        .unwrap();
+    store.migrate().await.unwrap();
+    store.set(SID, &json!({ "n": 1 }), None).await.unwrap();
+    #[cfg(feature = "tower-sessions")]
+    let id = tower_sessions::session::Id::default();
+    #[cfg(feature = "tower-sessions")]
+    store
+        .set(&id.to_string(), &json!({ "k": "v" }), None)
+        .await
+        .unwrap();
+
+    // (what, the operation) each run once right after the live connection was dropped.
+    let mut failovers = 0;
+    let mut accepted = proxy.accepted();
+    let mut steps = vec!["get", "set", "touch"];
+    if cfg!(feature = "tower-sessions") {
+        steps.push("load");
+    }
+    steps.push("destroy");
+    for what in steps {
+        #[cfg(feature = "tower-sessions")]
+        let marker = if what == "load" {
+            id.to_string()
+        } else {
+            SID.to_owned()
+        };
+        #[cfg(not(feature = "tower-sessions"))]
+        let marker = SID.to_owned();
+        proxy.break_request_with(marker.as_bytes());
+        match what {
+            "get" => assert_eq!(
+                store.get(SID).await.unwrap().unwrap().data,
+                json!({ "n": 1 })
+            ),
+            "set" => store.set(SID, &json!({ "n": 2 }), None).await.unwrap(),
+            "touch" => assert!(store
+                .touch(SID, Some(chrono::Utc::now() + chrono::TimeDelta::days(3)))
+                .await
+                .unwrap()),
+            #[cfg(feature = "tower-sessions")]
+            "load" => {
+                use tower_sessions::session_store::SessionStore;
+                let record = SessionStore::load(&store, &id).await.unwrap().unwrap();
+                assert_eq!(record.data["k"], json!("v"));
+            }
+            _ => store.destroy(SID).await.unwrap(),
+        }
+        failovers += 1;
+        assert_eq!(store.stats().failovers, failovers, "{what}: one failover");
+        assert_eq!(proxy.accepted(), accepted + 1, "{what}: one new connection");
+        accepted = proxy.accepted();
+    }
+    assert!(store.get(SID).await.unwrap().is_none(), "destroyed");
+    assert_eq!(
+        store.stats().failovers,
+        failovers,
+        "nothing more once it serves"
+    );
 }
