@@ -99,6 +99,23 @@ pub async fn sqlite_wal(what: &str) -> SqlitePool {
         .expect("sqlite file")
 }
 
+/// Another pool of `max` connections on a SQLite file that [`sqlite_wal`] made, in the same
+/// modes (a bench's child process opens its parent's file).
+pub async fn sqlite_wal_file(path: &std::path::Path, max: u32) -> SqlitePool {
+    use sqlx::sqlite::{
+        SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+    };
+    let options = SqliteConnectOptions::new()
+        .filename(path)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal);
+    SqlitePoolOptions::new()
+        .max_connections(max)
+        .connect_with(options)
+        .await
+        .expect("sqlite file")
+}
+
 pub fn remove_sqlite(what: &str) {
     for suffix in ["", "-wal", "-shm"] {
         let mut path = sqlite_path(what).into_os_string();

@@ -213,15 +213,31 @@ fn push_hex(text: &mut String, bytes: &[u8]) {
     }
 }
 
+/// `N` bytes from `2 * N` hex digits (either case; nothing else, not even a sign).
+///
+/// By nibble, not through `u8::from_str_radix`: every save of a loaded session decodes its
+/// base this way, and the generic parse cost about 50 instructions per byte.
 fn from_hex<const N: usize>(text: &str) -> Option<[u8; N]> {
     if text.len() != N * 2 {
         return None;
     }
     let mut out = [0; N];
     for (byte, pair) in out.iter_mut().zip(text.as_bytes().chunks_exact(2)) {
-        *byte = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
+        let [high, low] = pair else {
+            return None;
+        };
+        *byte = (nibble(*high)? << 4) | nibble(*low)?;
     }
     Some(out)
+}
+
+fn nibble(digit: u8) -> Option<u8> {
+    match digit {
+        b'0'..=b'9' => Some(digit - b'0'),
+        b'a'..=b'f' => Some(digit - b'a' + 10),
+        b'A'..=b'F' => Some(digit - b'A' + 10),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -230,6 +246,18 @@ mod tests {
 
     fn shape(entries: &[(&str, &str)]) -> Shape {
         Shape::of_texts(entries.iter().copied())
+    }
+
+    #[test]
+    fn hex_is_decoded_by_nibble_and_nothing_else() {
+        assert_eq!(from_hex::<2>("00ff"), Some([0, 255]));
+        assert_eq!(from_hex::<2>("A0fF"), Some([0xa0, 0xff]));
+        for bad in ["", "0", "00f", "00fff", "+f00", "0g00", " 0ff", "0x0f"] {
+            assert_eq!(from_hex::<2>(bad), None, "{bad:?}");
+        }
+        let all: String = (0..=255u8).map(|b| format!("{b:02x}")).collect();
+        let bytes = from_hex::<256>(&all).unwrap();
+        assert!(bytes.iter().enumerate().all(|(i, &b)| usize::from(b) == i));
     }
 
     #[test]
