@@ -65,7 +65,7 @@ fn bench_target<R: Raw>(
             .build()
             .expect("bench store")
     };
-    // Every touch writes (the default) / touches inside 10 minutes are skipped.
+    // Every touch writes (touch_after zero) / touches inside 10 minutes are skipped.
     let store = build(Duration::ZERO);
     let lazy = build(Duration::from_secs(600));
     let sql = R::sql(&table);

@@ -4,7 +4,8 @@
 # 3306 and 5432 servers):
 #   - a 3-node MariaDB Galera cluster (SQL on 13306, 13307, 13308), ready when
 #     wsrep_cluster_size is 3 on every node, with HAProxy in front of it on 13300
-#     (`balance first`: every connection goes to the first live node);
+#     (`balance first`: every connection goes to the first node that is Synced and ready,
+#     asked every 250 ms by an external check: wsrep_local_state = 4, wsrep_ready = ON);
 #   - a PostgreSQL primary (15432) with a streaming hot standby (15433, pg_basebackup);
 #   - PgBouncer (16432) in pool_mode = transaction in front of that primary.
 #
@@ -162,19 +163,41 @@ haproxy_start() {
   local d="$DIR/haproxy"
   mkdir -p "$d"
   [ -f "$d/haproxy.pid" ] && kill -0 "$(cat "$d/haproxy.pid")" 2>/dev/null && return 0
+  # A node is served only while it is Synced (wsrep_local_state 4) and ready for clients
+  # (wsrep_ready ON): an open port is not enough, since a node that has left the cluster
+  # still accepts connections and answers every statement with error 1047. One failed
+  # check marks it down and shuts its sessions; two good ones bring it back.
+  cat >"$d/galera-check.sh" <<'CHECK'
+#!/bin/sh
+# HAProxy external check: $3 is the server's address, $4 its port.
+status=$(mariadb -h "$3" -P "$4" -u root --connect-timeout=1 -N -B -e \
+  "SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_local_state', 'wsrep_ready')" \
+  2>/dev/null) || exit 1
+printf '%s\n' "$status" | grep -qx 'wsrep_local_state[[:space:]]4' || exit 1
+printf '%s\n' "$status" | grep -qx 'wsrep_ready[[:space:]]ON'
+CHECK
+  chmod +x "$d/galera-check.sh"
   cat >"$d/haproxy.cfg" <<EOF
 global
   maxconn 512
+  external-check
+  insecure-fork-wanted
 defaults
   mode tcp
   timeout connect 2s
   timeout client 1h
   timeout server 1h
+  timeout check 1s
+  # A connection refused by a node that just went away is tried on the next one.
+  option redispatch
+  retries 3
 listen galera
   bind 127.0.0.1:$HAPROXY_PORT
   balance first
-  option tcp-check
-  default-server inter 500ms fall 2 rise 2 on-marked-down shutdown-sessions
+  option external-check
+  external-check path "/usr/bin:/bin"
+  external-check command $d/galera-check.sh
+  default-server inter 250ms fall 1 rise 2 on-marked-down shutdown-sessions
   server n1 127.0.0.1:${GALERA_PORTS[0]} check
   server n2 127.0.0.1:${GALERA_PORTS[1]} check
   server n3 127.0.0.1:${GALERA_PORTS[2]} check

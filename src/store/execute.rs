@@ -190,11 +190,17 @@ impl<DB: Dialect> SqlStore<DB> {
         // sqlx's futures are large (acquire's is ~18 KB): boxed where they are made, so that
         // the store's own futures stay small and are not copied around by the kilobyte on
         // every poll-site move (unboxed, a `get` future was 56 KB).
-        let conn = deadline
+        let acquired = deadline
             .run(Box::pin(self.pool().acquire()))
             .await
-            .ok_or_else(|| timeout(op, deadline))?
-            .map_err(Error::db(op))?;
+            .ok_or_else(|| timeout(op, deadline))?;
+        let conn = match acquired {
+            Ok(conn) => conn,
+            // A new connection the server dropped in its handshake (it is going away, and
+            // the proxy in front of it has not noticed yet): tried again like a statement.
+            Err(e) if DB::is_server_gone(&e) => return Ok(Err(e)),
+            Err(e) => return Err(Error::db(op)(e)),
+        };
         // Dropped half-way (the caller gave up) inside a transaction of ours, the
         // connection is closed rather than pooled with that transaction open.
         let mut leased = Leased {
