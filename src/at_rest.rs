@@ -11,10 +11,7 @@ use std::sync::Arc;
 #[cfg(feature = "encryption")]
 use crate::crypt::Keyring;
 use crate::error::{Error, Result};
-
-/// How sealed data begins, inside its JSON string quotes: the format (AES-256-GCM) and its
-/// version. The one definition of the marker: `crypt` writes and checks it from here.
-pub(crate) const SEALED_PREFIX: &str = "$gcm1$";
+use crate::sealed::SEALED_PREFIX;
 
 /// The prefix of a hashed id: the algorithm, so that another one can follow.
 pub(crate) const HASHED_ID_PREFIX: &str = "b3:";

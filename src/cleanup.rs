@@ -53,6 +53,26 @@ impl<DB: Dialect> SqlStore<DB> {
         Ok(progress.rows)
     }
 
+    /// [`clear_expired_sessions`](Self::clear_expired_sessions) that can be stopped, and
+    /// that reports as it goes: each batch's rows are added to `deleted` as soon as they
+    /// are deleted (so it is right even when a later batch fails), and `stop` is asked
+    /// after each full batch whether to end there. Returns whether it finished and how many
+    /// delete statements it ran: see [`Sweep`].
+    pub async fn clear_expired_sessions_until(
+        &self,
+        stop: &(dyn Fn() -> bool + Sync),
+        deleted: &AtomicU64,
+    ) -> Result<Sweep> {
+        let started = Instant::now();
+        let mut progress = Progress::adding_to(deleted);
+        let finished = self.sweep(None, Some(stop), &mut progress).await;
+        self.trace(Op::ClearExpiredSessions, started, progress.rows);
+        Ok(Sweep {
+            finished: finished?,
+            statements: progress.batches,
+        })
+    }
+
     /// Deletes rows that had expired when the sweep began, at most `delete_batch_size` per
     /// statement, until a statement deletes fewer than that (`Ok(true)`), or until `stop()`
     /// says so between two statements (`Ok(false)`). Runs on `conn` when given, else on the
@@ -119,4 +139,15 @@ impl<DB: Dialect> SqlStore<DB> {
             tokio::task::yield_now().await;
         }
     }
+}
+
+/// How a [`clear_expired_sessions_until`](SqlStore::clear_expired_sessions_until) ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Sweep {
+    /// No row that had expired as it began is left (`false`: `stop` ended it).
+    pub finished: bool,
+    /// Delete statements run, each of at most
+    /// [`delete_batch_size`](crate::Builder::delete_batch_size) rows.
+    pub statements: u64,
 }

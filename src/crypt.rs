@@ -7,7 +7,7 @@
 //! ```
 //!
 //! - `$gcm1$`: the format (AES-256-GCM, 96-bit nonce, 128-bit tag, version 1), the
-//!   marker `crate::at_rest::SEALED_PREFIX`. This text is not JSON itself; the data column
+//!   marker `crate::sealed::SEALED_PREFIX`. This text is not JSON itself; the data column
 //!   keeps it in quotes, as the JSON string `"$gcm1$..."` (see `AtRest::seal`), so that it
 //!   fits a `JSON` / `JSONB` column too. A plain row (written without keys: before
 //!   encryption was switched on, or since it was switched off) is told apart from a sealed
@@ -34,8 +34,8 @@ use base64::Engine as _;
 use rand::rngs::OsRng;
 use rand::TryRngCore as _;
 
-use crate::at_rest::SEALED_PREFIX;
 use crate::error::{Error, Result};
+use crate::sealed::SEALED_PREFIX;
 
 /// Separates the key id from the payload.
 const SEPARATOR: char = '$';

@@ -53,6 +53,7 @@ mod reaper;
 mod record;
 mod redact;
 mod schema;
+mod sealed;
 mod sql;
 mod store;
 mod timer;
@@ -66,6 +67,7 @@ pub mod adapters;
 pub mod guide;
 
 pub use builder::Builder;
+pub use cleanup::Sweep;
 #[cfg(feature = "encryption")]
 #[cfg_attr(docsrs, doc(cfg(feature = "encryption")))]
 pub use crypt::EncryptionKey;
@@ -82,6 +84,7 @@ pub use reaper::handle::ReaperHandle;
 pub use record::{InvalidHandle, SessionHandle, SessionInfo, SessionRecord};
 pub use redact::{DataError, DatabaseError, DatabaseErrorKind};
 pub use schema::DEFAULT_TABLE_NAME;
+pub use store::admin::{RowCounts, TableSize};
 pub use store::base::BASE_KEY;
 pub use store::stats::StoreStats;
 pub use store::{SqlStore, MAX_SESSION_ID_LEN};

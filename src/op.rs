@@ -43,6 +43,9 @@ pub(crate) enum Op {
     )]
     SaveUnchanged,
     Modify,
+    /// The operator's queries (`row_counts`, `expiry_range`, `table_size`, `database_size`,
+    /// `top_values`, `column_kinds`).
+    Stats,
     ClearExpiredSessions,
     HashExistingIds,
     ReaperLock,
@@ -74,6 +77,7 @@ impl Op {
             Op::Save => "save",
             Op::SaveUnchanged => "save_unchanged",
             Op::Modify => "modify",
+            Op::Stats => "stats",
             Op::ClearExpiredSessions => "clear_expired_sessions",
             Op::HashExistingIds => "hash_existing_ids",
             Op::ReaperLock => "reaper lock",

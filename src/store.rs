@@ -11,7 +11,8 @@
 //! | `store/modify.rs` | `modify` (read-modify-write that keeps concurrent changes) |
 //! | `store/by_column.rs` | `ids_where`, `destroy_where`, `sessions_where` (custom columns) |
 //! | `store/rehash.rs` | `hash_existing_ids` |
-//! | `cleanup.rs` | `clear_expired_sessions` |
+//! | `store/admin.rs` | `row_counts`, `expiry_range`, `table_size`, `database_size`, `top_values`, `column_kinds`, `destroy_counted` (for operators: the `cli` feature's command line) |
+//! | `cleanup.rs` | `clear_expired_sessions`, `clear_expired_sessions_until` |
 //! | `reaper.rs` | `start_expiring_sessions`, `stop_expiring_sessions`, `expiry_reaper` |
 //!
 //! The front ends' loads and saves (`store/tracking.rs`) are crate-internal: they detect
@@ -38,6 +39,7 @@ pub(crate) use crate::sql::ExpiryWrite;
 use crate::sql::Statements;
 
 // The public methods, by concern (rustdoc lists them together on `SqlStore`):
+pub(crate) mod admin;
 mod by_column;
 mod modify;
 mod rehash;

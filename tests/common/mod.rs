@@ -23,6 +23,9 @@
 //! - `merge_suite`: concurrent requests on one session: saves merged per key, ended sessions stay ended.
 //! - `sliding_suite`: sliding expiry: what read-only requests write, and what an unchanged copy never overwrites.
 //!
+//! Called beside `store_suite!` in those three files, under feature `cli`:
+//! - `cli_suite`: the `sqlx-session-store` command line, run as a process against the test's table.
+//!
 //! Suites with binaries of their own:
 //! - `async_session_suite`: the async-session front end (`tests/async_session_{sqlite,postgres,mysql}.rs`).
 //! - `reaper_suite`: what the expiry reaper deletes, in which statements, through outages (`tests/reaper_*.rs`).
@@ -37,6 +40,8 @@ pub mod async_session_suite;
 pub mod backend;
 pub mod capture;
 pub mod checks_suite;
+#[cfg(feature = "cli")]
+pub mod cli_suite;
 pub mod fields_suite;
 pub mod hardening_suite;
 #[cfg(all(feature = "tower-sessions", feature = "async-session"))]
