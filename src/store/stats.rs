@@ -14,7 +14,8 @@ use crate::store::SqlStore;
 /// `transaction_pooling` each is wrapped in `BEGIN`/`COMMIT`, not counted here.
 ///
 /// ```
-/// # async fn example(store: sqlx_session_store::SqliteStore) -> sqlx_session_store::Result<()> {
+/// # use sqlx_session_store::{Dialect, SqlStore};
+/// # async fn example<DB: Dialect>(store: SqlStore<DB>) -> sqlx_session_store::Result<()> {
 /// let before = store.stats();
 /// store.touch("some-session", None).await?;
 /// let after = store.stats();
