@@ -187,7 +187,7 @@ defaults
   timeout connect 2s
   timeout client 1h
   timeout server 1h
-  timeout check 1s
+  timeout check 2s
   # A connection refused by a node that just went away is tried on the next one.
   option redispatch
   retries 3

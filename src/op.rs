@@ -53,6 +53,27 @@ pub(crate) enum Op {
 }
 
 impl Op {
+    /// Whether running this operation's statement a second time, after a first run that
+    /// may or may not have been applied (its connection broke with it in flight), gives the
+    /// same result as one run: reads, `set`'s upsert of the same row, and the DDL. Counts of
+    /// rows written, conditional updates and inserts are not (their second run would see
+    /// the first one's effect).
+    pub(crate) const fn repeatable(self) -> bool {
+        matches!(
+            self,
+            Op::Get
+                | Op::Load
+                | Op::Set
+                | Op::Length
+                | Op::Ids
+                | Op::IdsWhere
+                | Op::SessionsWhere
+                | Op::Stats
+                | Op::Migrate
+                | Op::VerifySchema
+        )
+    }
+
     /// The operation's name: the method's name where it is one.
     pub(crate) const fn as_str(self) -> &'static str {
         match self {

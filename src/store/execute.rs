@@ -6,13 +6,15 @@
 //! or the server is shutting down or has left its cluster: [`Dialect::is_server_gone`]).
 //! Anything else is returned as it is.
 //!
-//! Running a statement again on a fresh connection is safe for every statement the store
-//! runs, even when the first run was applied before the connection broke: reads, `set`'s
-//! upsert of the same row, `touch`, the deletes and the DDL are idempotent; an update
-//! conditional on the row's version finds its own version and the save merges into it (the
-//! same data); an `insert` that was applied reports the id as taken, and the front end
-//! inserts under a new id (the first row is never handed out and expires). Statements on a
-//! connection the caller holds (the reaper's, under its lock) are not run again here.
+//! What is run again on a fresh connection: a statement that cannot have been applied (no
+//! connection could be had, or the server answered with an error that says it is leaving or
+//! not ready: its statement was refused or rolled back), and, when the connection broke
+//! with the statement in flight (which leaves it in doubt), only the operations that give
+//! the same answer whether or not the first run was applied ([`Op::repeatable`]: the reads,
+//! `set`'s upsert, the DDL). A write left in doubt otherwise fails with its error, as before:
+//! running a version-conditional update or an insert again could report a conflict or a
+//! taken id for the write's own effect. Statements on a connection the caller holds (the
+//! reaper's, under its lock) are not run again here.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -60,6 +62,27 @@ impl Done {
 fn backoff(n: u32) -> Duration {
     let ceiling_us = 5_000u64.saturating_mul(1 << n.saturating_sub(1).min(10));
     Duration::from_micros(rand::random_range(0..=ceiling_us))
+}
+
+/// The pause before failover `n` (1-based): random, up to 50 ms, 100 ms, 200 ms, ... (about
+/// 1.5 s over the five), long enough for a proxy to mark a leaving server down.
+fn failover_backoff(n: u32) -> Duration {
+    let ceiling_us = 50_000u64.saturating_mul(1 << n.saturating_sub(1).min(10));
+    Duration::from_micros(rand::random_range(ceiling_us / 2..=ceiling_us))
+}
+
+/// Whether a statement that failed with `e` may still have been applied: its connection
+/// broke after it was sent. (A server's error reply means it was not.)
+fn in_doubt(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Io(_))
+}
+
+/// One try of a statement on a connection of the pool.
+enum Attempt {
+    /// No connection could be had; nothing was sent.
+    NoConnection(sqlx::Error),
+    /// The statement's own result.
+    Ran(Result<Done, sqlx::Error>),
 }
 
 impl<DB: Dialect> SqlStore<DB> {
@@ -150,29 +173,42 @@ impl<DB: Dialect> SqlStore<DB> {
         let deadline = self.deadline();
         let mut failovers = 0;
         loop {
-            let result = self
+            let (result, sent) = match self
                 .on_fresh_connection(op, &deadline, sql, args, call)
-                .await;
-            match &result {
-                Ok(Err(e))
-                    if failovers < FAILOVER_RETRIES
+                .await?
+            {
+                Attempt::NoConnection(e) => (Err(e), false),
+                Attempt::Ran(result) => (result, true),
+            };
+            let fail_over = match &result {
+                // Run again only what cannot have been applied (no connection, or the
+                // server refused the statement), or what gives the same answer when it was
+                // (`Op::repeatable`): a broken connection leaves a write in doubt.
+                Err(e) => {
+                    failovers < FAILOVER_RETRIES
                         && DB::is_server_gone(e)
-                        && !deadline.remaining().is_zero() =>
-                {
-                    failovers += 1;
-                    self.counters().failed_over();
-                    tracing::debug!(
-                        dialect = <DB as sqlx::Database>::NAME,
-                        table = self.table_name(),
-                        op = op.as_str(),
-                        retry = failovers,
-                        "server connection could not serve; running the statement on another"
-                    );
-                    let pause = backoff(failovers).min(deadline.remaining());
-                    crate::timer::sleep(pause).await;
+                        && (!sent || !in_doubt(e) || op.repeatable())
+                        && !deadline.remaining().is_zero()
                 }
-                _ => return result,
+                Ok(_) => false,
+            };
+            if !fail_over {
+                return match result {
+                    Err(e) if !sent => Err(Error::db(op)(e)),
+                    result => Ok(result),
+                };
             }
+            failovers += 1;
+            self.counters().failed_over();
+            tracing::debug!(
+                dialect = <DB as sqlx::Database>::NAME,
+                table = self.table_name(),
+                op = op.as_str(),
+                retry = failovers,
+                "server connection could not serve; running the statement on another"
+            );
+            let pause = failover_backoff(failovers).min(deadline.remaining());
+            crate::timer::sleep(pause).await;
         }
     }
 
@@ -186,7 +222,7 @@ impl<DB: Dialect> SqlStore<DB> {
         sql: &Arc<str>,
         args: &[SqlValue],
         call: Call,
-    ) -> Result<Result<Done, sqlx::Error>> {
+    ) -> Result<Attempt> {
         // sqlx's futures are large (acquire's is ~18 KB): boxed where they are made, so that
         // the store's own futures stay small and are not copied around by the kilobyte on
         // every poll-site move (unboxed, a `get` future was 56 KB).
@@ -197,9 +233,8 @@ impl<DB: Dialect> SqlStore<DB> {
         let conn = match acquired {
             Ok(conn) => conn,
             // A new connection the server dropped in its handshake (it is going away, and
-            // the proxy in front of it has not noticed yet): tried again like a statement.
-            Err(e) if DB::is_server_gone(&e) => return Ok(Err(e)),
-            Err(e) => return Err(Error::db(op)(e)),
+            // the proxy in front of it has not noticed yet): nothing was sent.
+            Err(e) => return Ok(Attempt::NoConnection(e)),
         };
         // Dropped half-way (the caller gave up) inside a transaction of ours, the
         // connection is closed rather than pooled with that transaction open.
@@ -222,7 +257,7 @@ impl<DB: Dialect> SqlStore<DB> {
                 drop(conn.detach());
             }
         }
-        result
+        result.map(Attempt::Ran)
     }
 
     /// Runs the statement on `conn` until it succeeds, fails for good, or the deadline
@@ -296,6 +331,10 @@ async fn run_once<DB: Dialect>(
             .map(Done::Fetched),
     };
     if wrap {
+        if matches!(&done, Err(e) if DB::is_server_gone(e)) {
+            // Nothing to end on a connection whose server is gone (it is closed next).
+            return Ok(done);
+        }
         let end = if done.is_ok() { "COMMIT" } else { "ROLLBACK" };
         Box::pin(DB::simple(conn, end)).await?;
     }

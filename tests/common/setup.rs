@@ -90,7 +90,6 @@ where
     );
 }
 
-/// A store on a fresh table of this test (`ctx.table(tag)`), migrated.
 /// An expiry a day past a default one (24 h): outside any default touch window, so that a
 /// `touch` to it writes (one to `None`, right after a save, is inside the window and
 /// writes nothing).
@@ -98,6 +97,7 @@ pub fn past_the_touch_window() -> DateTime<Utc> {
     Utc::now() + chrono::TimeDelta::days(2)
 }
 
+/// A store on a fresh table of this test (`ctx.table(tag)`), migrated.
 pub async fn migrated<B: Backend>(pool: &Pool<B::DB>, ctx: &Ctx, tag: &str) -> SqlStore<B::DB> {
     let s = store::<B>(pool, ctx, tag);
     s.migrate().await.expect("migrate");

@@ -30,6 +30,17 @@ pub(crate) struct Cli {
     #[arg(long, global = true)]
     pub(crate) hash_ids: bool,
 
+    /// The longest one statement may take, in seconds (the store's `operation_timeout`): a
+    /// count or a purge batch on a large table can need more than the default 30.
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = 30,
+        value_parser = clap::value_parser!(u64).range(1..),
+        global = true
+    )]
+    pub(crate) timeout: u64,
+
     /// Print one JSON document on stdout instead of a summary for people.
     #[arg(long, global = true)]
     pub(crate) json: bool,

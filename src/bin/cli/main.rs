@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo install sqlx-session-store --features cli
-//! sqlx-session-store --url URL [--table T] [--schema S] [--hash-ids] [--json] <command>
+//! sqlx-session-store --url URL [--table T] [--schema S] [--hash-ids] [--timeout SECS] [--json] <command>
 //! ```
 //!
 //! The URL (else the `DATABASE_URL` environment variable) picks the backend by its scheme:
@@ -126,7 +126,8 @@ impl<DB: Dialect> Setup<'_, DB> {
     pub(crate) fn builder(&self) -> Builder<DB> {
         let mut builder = SqlStore::builder(self.pool.clone())
             .table_name(&self.cli.table)
-            .hash_ids(self.cli.hash_ids);
+            .hash_ids(self.cli.hash_ids)
+            .operation_timeout(std::time::Duration::from_secs(self.cli.timeout));
         if let Some(schema) = &self.cli.schema {
             builder = builder.schema_name(schema);
         }
