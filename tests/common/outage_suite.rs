@@ -20,6 +20,18 @@ macro_rules! outage_suite {
     ($backend:ty, $options:ty) => {
         mod outage {
             use super::common;
+
+            /// A proxy in front of the backend's server, and connect options that go
+            /// through it.
+            async fn through_proxy() -> (common::proxy::Proxy, $options) {
+                let options: $options = <$backend>::url().parse().expect("a database URL");
+                let upstream =
+                    common::outage_suite::resolve(options.get_host(), options.get_port()).await;
+                let proxy = common::proxy::Proxy::start(upstream).await;
+                let through = options.host("127.0.0.1").port(proxy.addr().port());
+                (proxy, through)
+            }
+
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn a_silent_network_times_out_every_operation_and_the_store_recovers() {
                 let ctx = common::backend::Ctx::new("silent_network");
@@ -31,11 +43,7 @@ macro_rules! outage_suite {
                 else {
                     return;
                 };
-                let options: $options = <$backend>::url().parse().expect("a database URL");
-                let upstream =
-                    common::outage_suite::resolve(options.get_host(), options.get_port()).await;
-                let proxy = common::proxy::Proxy::start(upstream).await;
-                let through = options.host("127.0.0.1").port(proxy.addr().port());
+                let (proxy, through) = through_proxy().await;
                 // No ping before each acquire: the operation then times out in its
                 // statement, on a connection the store holds (a ping on a silent idle
                 // connection times out the same way, inside sqlx's acquire).
@@ -69,11 +77,7 @@ macro_rules! outage_suite {
                 else {
                     return;
                 };
-                let options: $options = <$backend>::url().parse().expect("a database URL");
-                let upstream =
-                    common::outage_suite::resolve(options.get_host(), options.get_port()).await;
-                let proxy = common::proxy::Proxy::start(upstream).await;
-                let through = options.host("127.0.0.1").port(proxy.addr().port());
+                let (proxy, through) = through_proxy().await;
                 // No ping before each acquire: the pooled connection is found broken by the
                 // statement itself, as when a server leaves between a ping and a query.
                 let pool = sqlx::pool::PoolOptions::new()
